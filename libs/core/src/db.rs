@@ -1,0 +1,36 @@
+//! The PostgreSQL pool and migrations.
+
+use std::time::Duration;
+
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use crate::config::Config;
+
+/// Every migration, embedded at compile time.
+pub static MIGRATOR: Migrator = sqlx::migrate!("../../migrations");
+
+/// A lazily connecting pool: the service starts even while PostgreSQL is down, and `/readyz` tells.
+pub fn pool(config: &Config) -> anyhow::Result<PgPool> {
+    let options: PgConnectOptions = config.database_url.expose_secret().parse()?;
+    let options = options.application_name("flicket");
+    Ok(PgPoolOptions::new()
+        .max_connections(config.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .idle_timeout(Duration::from_secs(600))
+        .connect_lazy_with(options))
+}
+
+/// Applies pending migrations. sqlx holds a PostgreSQL advisory lock while it migrates, so parallel runs (several
+/// replicas, the Kubernetes Job) wait for each other and the later ones find nothing to do.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
+
+/// Whether PostgreSQL answers within two seconds.
+pub async fn ping(pool: &PgPool) -> bool {
+    let check = sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(pool);
+    matches!(tokio::time::timeout(Duration::from_secs(2), check).await, Ok(Ok(1)))
+}

@@ -1,0 +1,190 @@
+//! Validated text values: lengths counted in characters, no NUL, no control characters where they make no sense.
+
+use secrecy::SecretString;
+
+/// Why a value was refused; `key` is the fluent message id shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}")]
+pub struct ParseError {
+    /// Fluent message id, e.g. `error-username-length`.
+    pub key: &'static str,
+}
+
+fn err(key: &'static str) -> ParseError {
+    ParseError { key }
+}
+
+/// Trims, refuses NUL and other control characters (tabs and newlines allowed only when `multiline`).
+fn clean(raw: &str, multiline: bool) -> Result<String, ParseError> {
+    let bad = |c: char| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'));
+    if raw.chars().any(bad) {
+        return Err(err("error-control-characters"));
+    }
+    Ok(raw.trim().to_owned())
+}
+
+fn in_range(s: &str, min: usize, max: usize) -> bool {
+    let n = s.chars().count();
+    (min..=max).contains(&n)
+}
+
+/// A user name: 3–32 characters of letters, digits, `.`, `_`, `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    /// Parses user input.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = clean(raw, false)?;
+        if !in_range(&s, 3, 32) {
+            return Err(err("error-username-length"));
+        }
+        if !s.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+            return Err(err("error-username-characters"));
+        }
+        Ok(Self(s))
+    }
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// An email address: one `@`, a dotted domain, at most 254 characters, no spaces or controls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Parses user input.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = clean(raw, false)?;
+        if !in_range(&s, 3, 254) {
+            return Err(err("error-email-invalid"));
+        }
+        let Some((local, domain)) = s.split_once('@') else {
+            return Err(err("error-email-invalid"));
+        };
+        let domain_ok = !domain.is_empty()
+            && !domain.contains('@')
+            && domain.split('.').all(|label| !label.is_empty())
+            && domain.contains('.');
+        let chars_ok = !s.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'));
+        if local.is_empty() || !domain_ok || !chars_ok {
+            return Err(err("error-email-invalid"));
+        }
+        Ok(Self(s))
+    }
+    /// The address.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's display name: 1–60 characters, no control characters (so it can never break an email header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Parses user input.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = clean(raw, false)?;
+        if !in_range(&s, 1, 60) {
+            return Err(err("error-name-length"));
+        }
+        Ok(Self(s))
+    }
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A ticket title: 3–128 characters on one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+
+impl Title {
+    /// Parses user input.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = clean(raw, false)?;
+        if !in_range(&s, 3, 128) {
+            return Err(err("error-title-length"));
+        }
+        Ok(Self(s))
+    }
+    /// The title.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A new password: 10–128 characters, not containing the user name or the email's local part. No composition rules.
+pub struct PlainPassword(SecretString);
+
+impl PlainPassword {
+    /// Checks a password chosen by a person.
+    pub fn parse_new(raw: &str, username: &str, email: &str) -> Result<Self, ParseError> {
+        if raw.contains('\0') {
+            return Err(err("error-control-characters"));
+        }
+        if !in_range(raw, 10, 128) {
+            return Err(err("error-password-length"));
+        }
+        let lower = raw.to_lowercase();
+        let local = email.split('@').next().unwrap_or_default().to_lowercase();
+        let contains = |part: &str| part.chars().count() >= 3 && lower.contains(part);
+        if contains(&username.to_lowercase()) || contains(&local) || contains(&email.to_lowercase()) {
+            return Err(err("error-password-contains-identity"));
+        }
+        Ok(Self(raw.into()))
+    }
+    /// The secret.
+    pub fn secret(&self) -> &SecretString {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(Username::parse(" ada_l ").is_ok());
+        assert_eq!(Username::parse("ab").unwrap_err().key, "error-username-length");
+        assert!(Username::parse(&"a".repeat(33)).is_err());
+        assert!(Username::parse("ada lovelace").is_err());
+        assert!(Username::parse("ada\0").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(Email::parse("ada@example.com").is_ok());
+        for bad in ["ada", "ada@", "@x.io", "a@b", "a b@x.io", "a@x..io", "a@b@c.io", "a\r\n@x.io"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_refuse_header_injection() {
+        assert!(PersonName::parse("Ada\r\nBcc: x@y.z").is_err());
+        assert!(PersonName::parse("Ada Lovelace").is_ok());
+    }
+
+    #[test]
+    fn titles_count_characters_not_bytes() {
+        assert!(Title::parse(&"é".repeat(128)).is_ok());
+        assert!(Title::parse(&"é".repeat(129)).is_err());
+        assert!(Title::parse(&"x".repeat(10_000)).is_err());
+        assert!(Title::parse("ab").is_err());
+    }
+
+    #[test]
+    fn passwords_have_length_and_identity_rules_only() {
+        assert!(PlainPassword::parse_new("correcthorse", "ada", "ada@example.com").is_ok());
+        assert!(PlainPassword::parse_new("short", "ada", "ada@example.com").is_err());
+        assert!(PlainPassword::parse_new(&"x".repeat(129), "ada", "ada@example.com").is_err());
+        assert!(PlainPassword::parse_new("my-ada-password", "ada", "z@example.com").is_err());
+        assert!(PlainPassword::parse_new("lovelace-rules", "ada", "lovelace@example.com").is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! Flicket's core: domain types and rules, the repository layer (all SQL), password hashing, i18n, configuration
+//! and telemetry. No HTTP and no SMTP: the services own those.
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod i18n;
+pub mod password;
+pub mod repo;
+pub mod setup;
+pub mod telemetry;
+pub mod tokens;
+
+pub use config::Config;
+pub use i18n::Locale;

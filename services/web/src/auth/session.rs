@@ -1,0 +1,74 @@
+//! Loads the session once per request and offers it to handlers as `CurrentUser` / `MaybeUser`.
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use flicket_core::repo::sessions::{self, SessionUser};
+use flicket_core::tokens;
+
+use super::cookies::SESSION_IDLE_SECS;
+use crate::state::AppState;
+
+/// The session found for this request, if any (a request extension set by [`load`]).
+#[derive(Clone, Default)]
+pub struct Session(pub Option<SessionUser>);
+
+/// Middleware: resolves the session cookie to a user. A database failure leaves the request anonymous (fail closed).
+pub async fn load(State(state): State<AppState>, jar: CookieJar, mut req: Request, next: Next) -> Response {
+    let mut found = None;
+    if let Some(cookie) = jar.get(state.cookies.session_name()) {
+        let hash = tokens::hash_token(cookie.value());
+        match sessions::find(&state.pool, &hash, SESSION_IDLE_SECS).await {
+            Ok(Some(user)) => {
+                if (chrono::Utc::now() - user.last_seen_at).num_seconds() > 60
+                    && let Err(e) = sessions::touch(&state.pool, user.session_id).await
+                {
+                    tracing::warn!(error = %e, "could not refresh session");
+                }
+                tracing::Span::current().record("user.id", user.user_id.0);
+                found = Some(user);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "session lookup failed"),
+        }
+    }
+    req.extensions_mut().insert(Session(found));
+    next.run(req).await
+}
+
+/// A signed-in user; anonymous requests are redirected to the sign-in page.
+#[derive(Clone)]
+pub struct CurrentUser(pub SessionUser);
+
+/// The signed-in user, if any.
+#[derive(Clone)]
+pub struct MaybeUser(pub Option<SessionUser>);
+
+impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<Session>().and_then(|s| s.0.clone())))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Session>().and_then(|s| s.0.clone()) {
+            Some(user) => Ok(Self(user)),
+            None => {
+                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let target = if next == "/" {
+                    "/login".to_owned()
+                } else {
+                    format!("/login?next={}", crate::http::urlencode(next))
+                };
+                Err(Redirect::to(&target).into_response())
+            }
+        }
+    }
+}

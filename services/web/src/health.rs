@@ -1,0 +1,28 @@
+//! `/healthz` (alive), `/readyz` (PostgreSQL reachable) and `/metrics` (Prometheus).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+
+use crate::state::AppState;
+
+/// The process is alive.
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when PostgreSQL answers; Redis and NATS are optional for the web (it keeps serving without them).
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let postgres = flicket_core::db::ping(&state.pool).await;
+    let status = if postgres { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(serde_json::json!({ "postgres": postgres })))
+}
+
+/// Prometheus text format.
+pub async fn metrics() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        flicket_core::telemetry::metrics_handle().render(),
+    )
+}

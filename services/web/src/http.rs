@@ -1,0 +1,113 @@
+//! HTTP plumbing: security headers, static assets, small helpers.
+
+use axum::extract::{MatchedPath, Path, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Adds the security headers to every response.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+               object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
+/// Counts requests and their latency per route template.
+pub async fn metrics(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let method = req.method().to_string();
+    let start = std::time::Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status().as_u16().to_string();
+    let labels = [("route", route), ("method", method), ("status", status)];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    resp
+}
+
+struct Asset {
+    name: &'static str,
+    content_type: &'static str,
+    body: &'static [u8],
+}
+
+const ASSETS: &[Asset] = &[
+    Asset { name: "flicket.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../static/flicket.css") },
+    Asset { name: "favicon.svg", content_type: "image/svg+xml", body: include_bytes!("../static/favicon.svg") },
+];
+
+/// `GET /static/{file}`: assets embedded in the binary, cacheable for a day.
+pub async fn static_asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|a| a.name == file) {
+        Some(a) => (
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            a.body,
+        )
+            .into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// Percent-encodes a string for use in a query parameter.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A redirect target from user input: an app-relative path, never another site (`//x`, `/\x`, `https:`…).
+pub fn safe_next(next: &str) -> &str {
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.chars().any(|c| c.is_control() || c == '\\')
+        && !next.to_ascii_lowercase().contains("%2f%2f")
+        && next.len() <= 2048;
+    if ok { next } else { "/" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_never_leaves_the_site() {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/%2F%2Fevil.example",
+            "https:evil.example",
+            "javascript:alert(1)",
+            "/x\r\nLocation: https://evil.example",
+        ] {
+            assert_eq!(safe_next(bad), "/", "{bad}");
+        }
+        assert_eq!(safe_next("/tickets?page=2"), "/tickets?page=2");
+    }
+
+    #[test]
+    fn urlencode_keeps_paths_readable() {
+        assert_eq!(urlencode("/tickets?page=2&x=a b"), "/tickets%3Fpage%3D2%26x%3Da%20b");
+    }
+}

@@ -1,0 +1,11 @@
+//! The web service: HTML pages (askama), sessions, CSRF, and the admin sub-commands.
+
+pub mod auth;
+pub mod cli;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod pages;
+pub mod shutdown;
+pub mod startup;
+pub mod state;

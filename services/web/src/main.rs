@@ -1,0 +1,37 @@
+//! `flicket-web`: the web UI and API, plus the admin sub-commands `migrate` and `setup`.
+
+use clap::{Parser, Subcommand};
+use flicket_core::Config;
+
+#[derive(Parser)]
+#[command(version, about = "Flicket web service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web UI (the default).
+    Serve,
+    /// Apply database migrations (safe to run from several processes at once).
+    Migrate,
+    /// Create the first administrator and store the base URL; a second run changes nothing.
+    Setup(flicket_web::cli::SetupArgs),
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    let _telemetry = flicket_core::telemetry::init("flicket-web", config.log_format)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = flicket_web::startup::Application::build(config).await?;
+            tracing::info!(port = app.port(), "flicket-web listening");
+            app.run_until(flicket_web::shutdown::signal()).await
+        }
+        Command::Migrate => flicket_web::cli::migrate(&config).await,
+        Command::Setup(args) => flicket_web::cli::setup(&config, args).await,
+    }
+}

@@ -1,0 +1,17 @@
+//! State shared by every request.
+
+use std::sync::Arc;
+
+use flicket_core::Config;
+use sqlx::PgPool;
+
+/// Cloned into every handler (cheap: everything is behind `Arc` or is a pool handle).
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub pool: PgPool,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// Cookie settings derived from the base URL.
+    pub cookies: Arc<crate::auth::cookies::CookieSettings>,
+}
