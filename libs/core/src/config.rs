@@ -103,7 +103,10 @@ pub struct Config {
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
-            .field("database_url", &redact_url(self.database_url.expose_secret()))
+            .field(
+                "database_url",
+                &redact_url(self.database_url.expose_secret()),
+            )
             .field("database_max_connections", &self.database_max_connections)
             .field("redis_url", &redact_url(self.redis_url.expose_secret()))
             .field("nats_url", &redact_url(self.nats_url.expose_secret()))
@@ -116,7 +119,10 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("admin_username", &self.admin_username)
             .field("admin_email", &self.admin_email)
-            .field("admin_password", &self.admin_password.as_ref().map(|_| "[redacted]"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -142,7 +148,9 @@ impl Config {
     }
 
     /// Reads the given variables (the environment in production, a list in tests).
-    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
         let raw: BTreeMap<String, String> = vars
             .into_iter()
             .filter(|(k, _)| k.starts_with("FLICKET_"))
@@ -156,16 +164,28 @@ impl Config {
             }
         }
         let env = Env { raw };
-        let secret_key = env.get("FLICKET_SECRET_KEY")?.unwrap_or_else(|| DEV_SECRET_KEY.to_owned());
+        let secret_key = env
+            .get("FLICKET_SECRET_KEY")?
+            .unwrap_or_else(|| DEV_SECRET_KEY.to_owned());
         if secret_key.len() < 32 {
-            return Err(invalid("FLICKET_SECRET_KEY", "must be at least 32 characters"));
+            return Err(invalid(
+                "FLICKET_SECRET_KEY",
+                "must be at least 32 characters",
+            ));
         }
         let base_url = env
             .get("FLICKET_BASE_URL")?
             .map(|u| parse_base_url(&u))
             .transpose()?;
-        if secret_key == DEV_SECRET_KEY && base_url.as_deref().is_some_and(|u| u.starts_with("https://")) {
-            return Err(invalid("FLICKET_SECRET_KEY", "must be set when the base URL is https"));
+        if secret_key == DEV_SECRET_KEY
+            && base_url
+                .as_deref()
+                .is_some_and(|u| u.starts_with("https://"))
+        {
+            return Err(invalid(
+                "FLICKET_SECRET_KEY",
+                "must be set when the base URL is https",
+            ));
         }
         Ok(Self {
             database_url: env
@@ -182,7 +202,10 @@ impl Config {
                 .unwrap_or_else(|| "nats://127.0.0.1:4222".to_owned())
                 .into(),
             listen: env.parse("FLICKET_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
-            mailer_listen: env.parse("FLICKET_MAILER_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8081)))?,
+            mailer_listen: env.parse(
+                "FLICKET_MAILER_LISTEN",
+                SocketAddr::from(([127, 0, 0, 1], 8081)),
+            )?,
             scheduler_listen: env.parse(
                 "FLICKET_SCHEDULER_LISTEN",
                 SocketAddr::from(([127, 0, 0, 1], 8082)),
@@ -225,12 +248,18 @@ pub fn parse_base_url(url: &str) -> Result<String, ConfigError> {
     if ok {
         Ok(url.to_owned())
     } else {
-        Err(invalid("FLICKET_BASE_URL", "must be an http:// or https:// URL without query"))
+        Err(invalid(
+            "FLICKET_BASE_URL",
+            "must be an http:// or https:// URL without query",
+        ))
     }
 }
 
 fn invalid(name: &str, reason: &str) -> ConfigError {
-    ConfigError::Invalid { name: name.to_owned(), reason: reason.to_owned() }
+    ConfigError::Invalid {
+        name: name.to_owned(),
+        reason: reason.to_owned(),
+    }
 }
 
 struct Env {
@@ -242,11 +271,18 @@ impl Env {
     fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
         let file_var = format!("{name}_FILE");
         match (self.raw.get(name), self.raw.get(&file_var)) {
-            (Some(_), Some(_)) => Err(invalid(name, &format!("set either {name} or {file_var}, not both"))),
+            (Some(_), Some(_)) => Err(invalid(
+                name,
+                &format!("set either {name} or {file_var}, not both"),
+            )),
             (Some(v), None) => Ok(Some(v.clone()).filter(|v| !v.is_empty())),
             (None, Some(path)) => std::fs::read_to_string(path)
                 .map(|s| Some(s.trim_end_matches(['\n', '\r']).to_owned()))
-                .map_err(|source| ConfigError::File { name: file_var, path: path.clone(), source }),
+                .map_err(|source| ConfigError::File {
+                    name: file_var,
+                    path: path.clone(),
+                    source,
+                }),
             (None, None) => Ok(None),
         }
     }
@@ -267,7 +303,9 @@ mod tests {
     use super::*;
 
     fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -280,7 +318,9 @@ mod tests {
 
     #[test]
     fn unknown_flicket_variables_are_rejected() {
-        let err = Config::from_vars(vars(&[("FLICKET_LISTNE", "x")])).err().unwrap();
+        let err = Config::from_vars(vars(&[("FLICKET_LISTNE", "x")]))
+            .err()
+            .unwrap();
         assert!(err.to_string().contains("FLICKET_LISTNE"));
         // `_FILE` only exists for secrets.
         assert!(Config::from_vars(vars(&[("FLICKET_LISTEN_FILE", "/x")])).is_err());
@@ -299,7 +339,10 @@ mod tests {
             ("FLICKET_ADMIN_PASSWORD", "correct horse battery"),
         ]))
         .unwrap();
-        assert_eq!(c.database_url.expose_secret(), "postgres://app:hunter2hunter2@db/flicket");
+        assert_eq!(
+            c.database_url.expose_secret(),
+            "postgres://app:hunter2hunter2@db/flicket"
+        );
         let shown = format!("{c:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(!shown.contains(&key));
@@ -308,10 +351,14 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_variable() {
-        let err = Config::from_vars(vars(&[("FLICKET_LISTEN", "nope")])).err().unwrap();
+        let err = Config::from_vars(vars(&[("FLICKET_LISTEN", "nope")]))
+            .err()
+            .unwrap();
         assert!(err.to_string().starts_with("FLICKET_LISTEN"));
         assert!(Config::from_vars(vars(&[("FLICKET_SECRET_KEY", "short")])).is_err());
         assert!(Config::from_vars(vars(&[("FLICKET_BASE_URL", "ftp://x")])).is_err());
-        assert!(Config::from_vars(vars(&[("FLICKET_BASE_URL", "https://help.example.com")])).is_err());
+        assert!(
+            Config::from_vars(vars(&[("FLICKET_BASE_URL", "https://help.example.com")])).is_err()
+        );
     }
 }

@@ -32,5 +32,8 @@ pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
 /// Whether PostgreSQL answers within two seconds.
 pub async fn ping(pool: &PgPool) -> bool {
     let check = sqlx::query_scalar!("select 1 as \"one!\"").fetch_one(pool);
-    matches!(tokio::time::timeout(Duration::from_secs(2), check).await, Ok(Ok(1)))
+    matches!(
+        tokio::time::timeout(Duration::from_secs(2), check).await,
+        Ok(Ok(1))
+    )
 }

@@ -5,10 +5,14 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod i18n;
+pub mod ops;
 pub mod password;
 pub mod repo;
 pub mod setup;
+pub mod shutdown;
 pub mod telemetry;
+#[cfg(feature = "test-support")]
+pub mod testing;
 pub mod tokens;
 
 pub use config::Config;

@@ -45,13 +45,20 @@ fn verify_blocking(password: &str, stored: &str) -> Verified {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verified::No;
     };
-    if argon2().verify_password(password.as_bytes(), &parsed).is_err() {
+    if argon2()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_err()
+    {
         return Verified::No;
     }
     let current = parsed.algorithm.as_str() == "argon2id"
         && parsed.params.get_decimal("m").unwrap_or(0) >= 19_456
         && parsed.params.get_decimal("t").unwrap_or(0) >= 2;
-    if current { Verified::Yes } else { Verified::YesRehash }
+    if current {
+        Verified::Yes
+    } else {
+        Verified::YesRehash
+    }
 }
 
 /// A hash that no password matches, verified for unknown users so that their sign-in takes as long as a real one.
@@ -113,14 +120,20 @@ mod tests {
     #[tokio::test]
     async fn flicket_bcrypt_hashes_verify_and_ask_for_a_rehash() {
         let h = bcrypt::hash("Flicket1", 4).unwrap();
-        assert_eq!(verify(&"Flicket1".into(), Some(h.clone())).await, Verified::YesRehash);
+        assert_eq!(
+            verify(&"Flicket1".into(), Some(h.clone())).await,
+            Verified::YesRehash
+        );
         assert_eq!(verify(&"flicket1".into(), Some(h)).await, Verified::No);
     }
 
     #[tokio::test]
     async fn unknown_user_and_garbage_hash_never_match() {
         assert_eq!(verify(&"x".into(), None).await, Verified::No);
-        assert_eq!(verify(&"x".into(), Some("garbage".into())).await, Verified::No);
+        assert_eq!(
+            verify(&"x".into(), Some("garbage".into())).await,
+            Verified::No
+        );
     }
 
     #[test]

@@ -60,14 +60,21 @@ impl From<sqlx::Error> for SetupError {
 
 /// Runs set-up in one transaction, serialised by an advisory lock so concurrent runs cannot create two admins.
 pub async fn run(pool: &PgPool, req: SetupRequest) -> Result<SetupOutcome, SetupError> {
-    let username = Username::parse(&req.admin_username)
-        .map_err(|e| SetupError::Invalid { field: "admin username", key: e.key })?;
-    let email =
-        Email::parse(&req.admin_email).map_err(|e| SetupError::Invalid { field: "admin email", key: e.key })?;
+    let username = Username::parse(&req.admin_username).map_err(|e| SetupError::Invalid {
+        field: "admin username",
+        key: e.key,
+    })?;
+    let email = Email::parse(&req.admin_email).map_err(|e| SetupError::Invalid {
+        field: "admin email",
+        key: e.key,
+    })?;
     let (password, generated) = match req.admin_password {
         Some(p) => {
             PlainPassword::parse_new(p.expose_secret(), username.as_str(), email.as_str())
-                .map_err(|e| SetupError::Invalid { field: "admin password", key: e.key })?;
+                .map_err(|e| SetupError::Invalid {
+                    field: "admin password",
+                    key: e.key,
+                })?;
             (p, None)
         }
         None => {
@@ -77,7 +84,9 @@ pub async fn run(pool: &PgPool, req: SetupRequest) -> Result<SetupOutcome, Setup
     };
 
     let mut tx = pool.begin().await?;
-    sqlx::query!("select pg_advisory_xact_lock(74616365747301)").execute(&mut *tx).await?;
+    sqlx::query!("select pg_advisory_xact_lock(74616365747301)")
+        .execute(&mut *tx)
+        .await?;
     if let Some(url) = &req.base_url {
         let url = crate::config::parse_base_url(url).map_err(|_| SetupError::Invalid {
             field: "base URL",
@@ -92,8 +101,13 @@ pub async fn run(pool: &PgPool, req: SetupRequest) -> Result<SetupOutcome, Setup
     if repo::users::exists(&mut *tx, username.as_str(), email.as_str()).await? {
         return Err(SetupError::Taken(username.as_str().to_owned()));
     }
-    let hash = password::hash(&password).await.map_err(anyhow::Error::from)?;
-    let name = PersonName::parse(username.as_str()).map_err(|e| SetupError::Invalid { field: "name", key: e.key })?;
+    let hash = password::hash(&password)
+        .await
+        .map_err(anyhow::Error::from)?;
+    let name = PersonName::parse(username.as_str()).map_err(|e| SetupError::Invalid {
+        field: "name",
+        key: e.key,
+    })?;
     let user_id = repo::users::create(
         &mut *tx,
         &repo::users::NewUser {
@@ -107,5 +121,8 @@ pub async fn run(pool: &PgPool, req: SetupRequest) -> Result<SetupOutcome, Setup
     .await?;
     repo::users::add_to_group(&mut *tx, user_id, "admin").await?;
     tx.commit().await?;
-    Ok(SetupOutcome::AdminCreated { username: username.as_str().to_owned(), generated_password: generated })
+    Ok(SetupOutcome::AdminCreated {
+        username: username.as_str().to_owned(),
+        generated_password: generated,
+    })
 }

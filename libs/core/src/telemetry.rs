@@ -42,12 +42,19 @@ pub fn init(service: &'static str, format: LogFormat) -> anyhow::Result<Telemetr
         LogFormat::Auto => !std::io::stderr().is_terminal(),
     };
     let fmt_layer = if json {
-        fmt::layer().json().with_current_span(true).with_writer(std::io::stderr).boxed()
+        fmt::layer()
+            .json()
+            .with_current_span(true)
+            .with_writer(std::io::stderr)
+            .boxed()
     } else {
         fmt::layer().with_writer(std::io::stderr).boxed()
     };
 
-    let provider = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").ok().filter(|s| !s.is_empty()) {
+    let provider = match std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .ok()
+        .filter(|s| !s.is_empty())
+    {
         Some(endpoint) => {
             use opentelemetry_otlp::WithExportConfig;
             let exporter = opentelemetry_otlp::SpanExporter::builder()

@@ -11,7 +11,11 @@ pub struct SetupArgs {
     #[arg(long, env = "FLICKET_ADMIN_USERNAME", default_value = "admin")]
     pub admin_username: String,
     /// Email of the first administrator.
-    #[arg(long, env = "FLICKET_ADMIN_EMAIL", default_value = "admin@localhost.localdomain")]
+    #[arg(
+        long,
+        env = "FLICKET_ADMIN_EMAIL",
+        default_value = "admin@localhost.localdomain"
+    )]
     pub admin_email: String,
     /// Password of the first administrator; a strong one is generated and printed once when absent.
     #[arg(long, env = "FLICKET_ADMIN_PASSWORD", hide_env_values = true)]
@@ -21,8 +25,17 @@ pub struct SetupArgs {
     pub base_url: Option<String>,
 }
 
-/// Applies the migrations.
+/// Creates the database when it does not exist yet, then applies the migrations.
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    use secrecy::ExposeSecret;
+    use sqlx::migrate::MigrateDatabase;
+    let url = config.database_url.expose_secret();
+    if !sqlx::Postgres::database_exists(url).await?
+        && let Err(e) = sqlx::Postgres::create_database(url).await
+        && !sqlx::Postgres::database_exists(url).await?
+    {
+        return Err(e.into());
+    }
     let pool = flicket_core::db::pool(config)?;
     flicket_core::db::migrate(&pool).await?;
     tracing::info!("migrations applied");
@@ -45,15 +58,22 @@ pub async fn setup(config: &Config, args: SetupArgs) -> anyhow::Result<()> {
     .await?;
     let url = base_url.unwrap_or_else(|| format!("http://{}", config.listen));
     match outcome {
-        SetupOutcome::AdminCreated { username, generated_password } => {
+        SetupOutcome::AdminCreated {
+            username,
+            generated_password,
+        } => {
             println!("Flicket is set up at {url}");
             println!("  administrator: {username}");
             match generated_password {
-                Some(p) => println!("  password:      {p}   (shown only once: sign in and change it)"),
+                Some(p) => {
+                    println!("  password:      {p}   (shown only once: sign in and change it)")
+                }
                 None => println!("  password:      the one you gave"),
             }
         }
-        SetupOutcome::AlreadySetUp => println!("Flicket is already set up at {url}; nothing changed."),
+        SetupOutcome::AlreadySetUp => {
+            println!("Flicket is already set up at {url}; nothing changed.")
+        }
     }
     Ok(())
 }

@@ -56,10 +56,22 @@ impl AppError {
             AppError::Forbidden => (StatusCode::FORBIDDEN, "error-403-title", "error-403-text"),
             AppError::Csrf => (StatusCode::FORBIDDEN, "error-403-title", "error-csrf"),
             AppError::BadRequest(key) => (StatusCode::BAD_REQUEST, "error-400-title", *key),
-            AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-413-title", "error-413-title"),
-            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "error-500-title", "error-500-text"),
+            AppError::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "error-413-title",
+                "error-413-title",
+            ),
+            AppError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-500-title",
+                "error-500-text",
+            ),
         };
-        ErrorMarker { status, title_key, text_key }
+        ErrorMarker {
+            status,
+            title_key,
+            text_key,
+        }
     }
 
     /// Renders the error directly (for middleware that runs before [`render_errors`]).
@@ -95,7 +107,10 @@ impl IntoResponse for AppError {
 }
 
 fn wants_json(headers: &HeaderMap) -> bool {
-    let accept = headers.get(header::ACCEPT).and_then(|a| a.to_str().ok()).unwrap_or_default();
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|a| a.to_str().ok())
+        .unwrap_or_default();
     let json = accept.find("application/json");
     let html = accept.find("text/html");
     match (json, html) {
@@ -131,7 +146,11 @@ fn html_error(marker: ErrorMarker, ctx: &PageCtx) -> Response {
         Ok(html) => (marker.status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "error page failed to render");
-            (marker.status, marker.status.canonical_reason().unwrap_or("Error")).into_response()
+            (
+                marker.status,
+                marker.status.canonical_reason().unwrap_or("Error"),
+            )
+                .into_response()
         }
     }
 }
@@ -139,8 +158,16 @@ fn html_error(marker: ErrorMarker, ctx: &PageCtx) -> Response {
 /// Middleware: turns error markers into localised pages or JSON bodies.
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let headers = req.headers().clone();
-    let session = req.extensions().get::<Session>().cloned().unwrap_or_default();
-    let csrf = req.extensions().get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
+    let session = req
+        .extensions()
+        .get::<Session>()
+        .cloned()
+        .unwrap_or_default();
+    let csrf = req
+        .extensions()
+        .get::<CsrfToken>()
+        .map(|t| t.0.clone())
+        .unwrap_or_default();
     let resp = next.run(req).await;
     let Some(marker) = resp.extensions().get::<ErrorMarker>().copied() else {
         return resp;

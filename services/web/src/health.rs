@@ -15,14 +15,21 @@ pub async fn healthz() -> &'static str {
 /// Ready when PostgreSQL answers; Redis and NATS are optional for the web (it keeps serving without them).
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let postgres = flicket_core::db::ping(&state.pool).await;
-    let status = if postgres { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let status = if postgres {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
     (status, Json(serde_json::json!({ "postgres": postgres })))
 }
 
 /// Prometheus text format.
 pub async fn metrics() -> impl IntoResponse {
     (
-        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4",
+        )],
         flicket_core::telemetry::metrics_handle().render(),
     )
 }

@@ -11,9 +11,18 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let h = resp.headers_mut();
     let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -34,7 +43,8 @@ pub async fn metrics(req: Request, next: Next) -> Response {
     let status = resp.status().as_u16().to_string();
     let labels = [("route", route), ("method", method), ("status", status)];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels).record(start.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels)
+        .record(start.elapsed().as_secs_f64());
     resp
 }
 
@@ -45,8 +55,16 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset { name: "flicket.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../static/flicket.css") },
-    Asset { name: "favicon.svg", content_type: "image/svg+xml", body: include_bytes!("../static/favicon.svg") },
+    Asset {
+        name: "flicket.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../static/flicket.css"),
+    },
+    Asset {
+        name: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../static/favicon.svg"),
+    },
 ];
 
 /// `GET /static/{file}`: assets embedded in the binary, cacheable for a day.
@@ -68,7 +86,9 @@ pub async fn static_asset(Path(file): Path<String>) -> Response {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -108,6 +128,9 @@ mod tests {
 
     #[test]
     fn urlencode_keeps_paths_readable() {
-        assert_eq!(urlencode("/tickets?page=2&x=a b"), "/tickets%3Fpage%3D2%26x%3Da%20b");
+        assert_eq!(
+            urlencode("/tickets?page=2&x=a b"),
+            "/tickets%3Fpage%3D2%26x%3Da%20b"
+        );
     }
 }

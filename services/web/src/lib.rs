@@ -6,6 +6,5 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod pages;
-pub mod shutdown;
 pub mod startup;
 pub mod state;

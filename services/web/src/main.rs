@@ -29,7 +29,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => {
             let app = flicket_web::startup::Application::build(config).await?;
             tracing::info!(port = app.port(), "flicket-web listening");
-            app.run_until(flicket_web::shutdown::signal()).await
+            app.run_until(flicket_core::shutdown::signal()).await
         }
         Command::Migrate => flicket_web::cli::migrate(&config).await,
         Command::Setup(args) => flicket_web::cli::setup(&config, args).await,

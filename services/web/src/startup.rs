@@ -49,9 +49,14 @@ impl Application {
             cookies: Arc::new(CookieSettings::for_base_url(&base_url)),
             config: Arc::new(config),
         };
+        flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(state.config.listen).await?;
         let port = listener.local_addr()?.port();
-        Ok(Self { listener, router: router(state), port })
+        Ok(Self {
+            listener,
+            router: router(state),
+            port,
+        })
     }
 
     /// The port actually bound.
@@ -60,10 +65,17 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then drains in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await?;
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         Ok(())
     }
 }

@@ -39,7 +39,10 @@ impl Username {
         if !in_range(&s, 3, 32) {
             return Err(err("error-username-length"));
         }
-        if !s.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        if !s
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
             return Err(err("error-username-characters"));
         }
         Ok(Self(s))
@@ -68,7 +71,9 @@ impl Email {
             && !domain.contains('@')
             && domain.split('.').all(|label| !label.is_empty())
             && domain.contains('.');
-        let chars_ok = !s.chars().any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'));
+        let chars_ok = !s
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';'));
         if local.is_empty() || !domain_ok || !chars_ok {
             return Err(err("error-email-invalid"));
         }
@@ -133,7 +138,8 @@ impl PlainPassword {
         let lower = raw.to_lowercase();
         let local = email.split('@').next().unwrap_or_default().to_lowercase();
         let contains = |part: &str| part.chars().count() >= 3 && lower.contains(part);
-        if contains(&username.to_lowercase()) || contains(&local) || contains(&email.to_lowercase()) {
+        if contains(&username.to_lowercase()) || contains(&local) || contains(&email.to_lowercase())
+        {
             return Err(err("error-password-contains-identity"));
         }
         Ok(Self(raw.into()))
@@ -151,7 +157,10 @@ mod tests {
     #[test]
     fn usernames() {
         assert!(Username::parse(" ada_l ").is_ok());
-        assert_eq!(Username::parse("ab").unwrap_err().key, "error-username-length");
+        assert_eq!(
+            Username::parse("ab").unwrap_err().key,
+            "error-username-length"
+        );
         assert!(Username::parse(&"a".repeat(33)).is_err());
         assert!(Username::parse("ada lovelace").is_err());
         assert!(Username::parse("ada\0").is_err());
@@ -160,7 +169,16 @@ mod tests {
     #[test]
     fn emails() {
         assert!(Email::parse("ada@example.com").is_ok());
-        for bad in ["ada", "ada@", "@x.io", "a@b", "a b@x.io", "a@x..io", "a@b@c.io", "a\r\n@x.io"] {
+        for bad in [
+            "ada",
+            "ada@",
+            "@x.io",
+            "a@b",
+            "a b@x.io",
+            "a@x..io",
+            "a@b@c.io",
+            "a\r\n@x.io",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

@@ -33,11 +33,19 @@ pub async fn recent_failures<'c>(
     )
     .fetch_one(db)
     .await?;
-    Ok(RecentFailures { account: row.account, ip: row.ip })
+    Ok(RecentFailures {
+        account: row.account,
+        ip: row.ip,
+    })
 }
 
 /// Records one attempt.
-pub async fn record<'c>(db: impl Db<'c>, account_key: &str, ip: &str, succeeded: bool) -> sqlx::Result<()> {
+pub async fn record<'c>(
+    db: impl Db<'c>,
+    account_key: &str,
+    ip: &str,
+    succeeded: bool,
+) -> sqlx::Result<()> {
     sqlx::query!(
         "insert into login_attempts (account_key, ip, succeeded) values (left($1, 254), left($2, 64), $3)",
         account_key,
@@ -51,8 +59,10 @@ pub async fn record<'c>(db: impl Db<'c>, account_key: &str, ip: &str, succeeded:
 
 /// Forgets attempts older than a day (housekeeping).
 pub async fn delete_old<'c>(db: impl Db<'c>) -> sqlx::Result<u64> {
-    Ok(sqlx::query!("delete from login_attempts where attempted_at < now() - interval '1 day'")
-        .execute(db)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query!("delete from login_attempts where attempted_at < now() - interval '1 day'")
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }

@@ -55,7 +55,11 @@ pub async fn create<'c>(
 /// The user behind a session token, if the session exists, has not expired, has been used within `idle_secs`, and
 /// its user is not disabled.
 #[tracing::instrument(skip_all, err)]
-pub async fn find<'c>(db: impl Db<'c>, token_hash: &[u8], idle_secs: i64) -> sqlx::Result<Option<SessionUser>> {
+pub async fn find<'c>(
+    db: impl Db<'c>,
+    token_hash: &[u8],
+    idle_secs: i64,
+) -> sqlx::Result<Option<SessionUser>> {
     sqlx::query_as!(
         SessionUser,
         r#"select s.session_id, u.user_id as "user_id: UserId", u.username, u.name, u.locale,
@@ -78,9 +82,12 @@ pub async fn find<'c>(db: impl Db<'c>, token_hash: &[u8], idle_secs: i64) -> sql
 
 /// Records that a session was just used.
 pub async fn touch<'c>(db: impl Db<'c>, session_id: Uuid) -> sqlx::Result<()> {
-    sqlx::query!("update sessions set last_seen_at = now() where session_id = $1", session_id)
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update sessions set last_seen_at = now() where session_id = $1",
+        session_id
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -96,16 +103,20 @@ pub async fn delete<'c>(db: impl Db<'c>, token_hash: &[u8]) -> sqlx::Result<()> 
 /// Ends every session of a user (disabled account, password changed or reset).
 #[tracing::instrument(skip_all, fields(user.id = %user_id), err)]
 pub async fn delete_for_user<'c>(db: impl Db<'c>, user_id: UserId) -> sqlx::Result<u64> {
-    Ok(sqlx::query!("delete from sessions where user_id = $1", user_id.0)
-        .execute(db)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query!("delete from sessions where user_id = $1", user_id.0)
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// Removes expired sessions (housekeeping).
 pub async fn delete_expired<'c>(db: impl Db<'c>) -> sqlx::Result<u64> {
-    Ok(sqlx::query!("delete from sessions where expires_at <= now()")
-        .execute(db)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query!("delete from sessions where expires_at <= now()")
+            .execute(db)
+            .await?
+            .rows_affected(),
+    )
 }

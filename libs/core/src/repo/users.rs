@@ -35,10 +35,18 @@ pub async fn find_for_login<'c>(db: impl Db<'c>, login: &str) -> sqlx::Result<Op
 
 /// Stores a new password hash (re-hash after sign-in, or a password change).
 #[tracing::instrument(skip_all, fields(user.id = %user_id), err)]
-pub async fn set_password_hash<'c>(db: impl Db<'c>, user_id: UserId, hash: &str) -> sqlx::Result<()> {
-    sqlx::query!("update users set password_hash = $2 where user_id = $1", user_id.0, hash)
-        .execute(db)
-        .await?;
+pub async fn set_password_hash<'c>(
+    db: impl Db<'c>,
+    user_id: UserId,
+    hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update users set password_hash = $2 where user_id = $1",
+        user_id.0,
+        hash
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -114,18 +122,30 @@ pub async fn any_admin<'c>(db: impl Db<'c>) -> sqlx::Result<bool> {
 
 /// Sets a user's language.
 pub async fn set_locale<'c>(db: impl Db<'c>, user_id: UserId, locale: Locale) -> sqlx::Result<()> {
-    sqlx::query!("update users set locale = $2 where user_id = $1", user_id.0, locale.code())
-        .execute(db)
-        .await?;
+    sqlx::query!(
+        "update users set locale = $2 where user_id = $1",
+        user_id.0,
+        locale.code()
+    )
+    .execute(db)
+    .await?;
     Ok(())
 }
 
 /// Disables or enables an account; disabling also ends every session of that user, in the same transaction.
 #[tracing::instrument(skip_all, fields(user.id = %user_id, disabled), err)]
-pub async fn set_disabled(conn: &mut PgConnection, user_id: UserId, disabled: bool) -> sqlx::Result<()> {
-    sqlx::query!("update users set disabled = $2 where user_id = $1", user_id.0, disabled)
-        .execute(&mut *conn)
-        .await?;
+pub async fn set_disabled(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    disabled: bool,
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update users set disabled = $2 where user_id = $1",
+        user_id.0,
+        disabled
+    )
+    .execute(&mut *conn)
+    .await?;
     if disabled {
         super::sessions::delete_for_user(&mut *conn, user_id).await?;
     }

@@ -17,21 +17,36 @@ pub const SESSION_IDLE_SECS: i64 = 24 * 3600;
 impl CookieSettings {
     /// Settings for a base URL.
     pub fn for_base_url(base_url: &str) -> Self {
-        Self { secure: base_url.starts_with("https://") }
+        Self {
+            secure: base_url.starts_with("https://"),
+        }
     }
 
     /// Name of the session cookie.
     pub fn session_name(&self) -> &'static str {
-        if self.secure { "__Host-flicket_session" } else { "flicket_session" }
+        if self.secure {
+            "__Host-flicket_session"
+        } else {
+            "flicket_session"
+        }
     }
 
     /// Name of the CSRF seed cookie.
     pub fn csrf_name(&self) -> &'static str {
-        if self.secure { "__Host-flicket_csrf" } else { "flicket_csrf" }
+        if self.secure {
+            "__Host-flicket_csrf"
+        } else {
+            "flicket_csrf"
+        }
     }
 
     /// A cookie with this deployment's attributes: `HttpOnly`, `SameSite=Lax`, `Path=/`, `Secure` over https.
-    pub fn build(&self, name: &'static str, value: String, max_age_secs: Option<i64>) -> Cookie<'static> {
+    pub fn build(
+        &self,
+        name: &'static str,
+        value: String,
+        max_age_secs: Option<i64>,
+    ) -> Cookie<'static> {
         let mut c = Cookie::build((name, value))
             .http_only(true)
             .same_site(SameSite::Lax)

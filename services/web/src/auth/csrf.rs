@@ -31,19 +31,36 @@ pub struct CsrfToken(pub String);
 impl<S: Send + Sync> FromRequestParts<S> for CsrfToken {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<CsrfToken>().cloned().unwrap_or(CsrfToken(String::new())))
+        Ok(parts
+            .extensions
+            .get::<CsrfToken>()
+            .cloned()
+            .unwrap_or(CsrfToken(String::new())))
     }
 }
 
 fn message(seed: &str, session: &Session) -> Vec<u8> {
-    let sid = session.0.as_ref().map(|s| s.session_id.to_string()).unwrap_or_default();
+    let sid = session
+        .0
+        .as_ref()
+        .map(|s| s.session_id.to_string())
+        .unwrap_or_default();
     format!("csrf|{seed}|{sid}").into_bytes()
 }
 
 /// Middleware: makes sure the browser has a seed, exposes the token, and checks it on POST, PUT, PATCH and DELETE.
-pub async fn protect(State(state): State<AppState>, jar: CookieJar, req: Request, next: Next) -> Response {
+pub async fn protect(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    req: Request,
+    next: Next,
+) -> Response {
     let key = state.config.secret_key_bytes().to_vec();
-    let session = req.extensions().get::<Session>().cloned().unwrap_or_default();
+    let session = req
+        .extensions()
+        .get::<Session>()
+        .cloned()
+        .unwrap_or_default();
     let existing = jar
         .get(state.cookies.csrf_name())
         .map(|c| c.value().to_owned())
@@ -71,7 +88,8 @@ pub async fn protect(State(state): State<AppState>, jar: CookieJar, req: Request
             return AppError::Csrf.into_response_for(req.headers(), &session);
         }
     }
-    req.extensions_mut().insert(CsrfToken(tokens::mac(&key, &message(&seed, &session))));
+    req.extensions_mut()
+        .insert(CsrfToken(tokens::mac(&key, &message(&seed, &session))));
     let mut resp = next.run(req).await;
     if new_seed {
         let cookie = state.cookies.build(state.cookies.csrf_name(), seed, None);
@@ -91,9 +109,16 @@ fn origin_allowed(headers: &HeaderMap, state: &AppState) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
         return true; // Not sent by every client; the token still has to match.
     };
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
     let own = |scheme: &str| format!("{scheme}://{host}") == origin;
-    let base = state.config.base_url.as_deref().is_some_and(|b| b == origin);
+    let base = state
+        .config
+        .base_url
+        .as_deref()
+        .is_some_and(|b| b == origin);
     own("http") || own("https") || base
 }
 
@@ -115,8 +140,14 @@ async fn extract_candidate(req: Request) -> Result<(Option<String>, Request), Bo
     let bytes = match to_bytes(body, MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(_) => {
-            let session = parts.extensions.get::<Session>().cloned().unwrap_or_default();
-            return Err(Box::new(AppError::PayloadTooLarge.into_response_for(&parts.headers, &session)));
+            let session = parts
+                .extensions
+                .get::<Session>()
+                .cloned()
+                .unwrap_or_default();
+            return Err(Box::new(
+                AppError::PayloadTooLarge.into_response_for(&parts.headers, &session),
+            ));
         }
     };
     let token = form_urlencoded_field(&bytes, FIELD);
@@ -138,7 +169,10 @@ mod tests {
 
     #[test]
     fn finds_the_token_field() {
-        assert_eq!(form_urlencoded_field(b"a=1&csrf_token=xy_z-&b=2", FIELD).as_deref(), Some("xy_z-"));
+        assert_eq!(
+            form_urlencoded_field(b"a=1&csrf_token=xy_z-&b=2", FIELD).as_deref(),
+            Some("xy_z-")
+        );
         assert_eq!(form_urlencoded_field(b"a=1", FIELD), None);
     }
 }

@@ -71,7 +71,16 @@ pub async fn form(
         return Redirect::to("/").into_response();
     }
     let next = safe_next(&q.next);
-    render(&ctx, &state, &LoginPage { ctx: &ctx, username: "", next, error: None })
+    render(
+        &ctx,
+        &state,
+        &LoginPage {
+            ctx: &ctx,
+            username: "",
+            next,
+            error: None,
+        },
+    )
 }
 
 /// Checks the credentials, starts a session and redirects.
@@ -86,14 +95,25 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let ip = addr.ip().to_string();
     let login = form.username.trim();
-    let account_key: String = login.to_lowercase().chars().take(254).collect();
+    let account_key: String = login
+        .to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect();
     let next = safe_next(&form.next).to_owned();
     let fail = |status: StatusCode, key: &str| {
-        let page = LoginPage { ctx: &ctx, username: login, next: &next, error: Some(ctx.t(key)) };
+        let page = LoginPage {
+            ctx: &ctx,
+            username: login,
+            next: &next,
+            error: Some(ctx.t(key)),
+        };
         (status, render(&ctx, &state, &page)).into_response()
     };
 
-    let recent = login_attempts::recent_failures(&state.pool, &account_key, &ip, WINDOW_SECS).await?;
+    let recent =
+        login_attempts::recent_failures(&state.pool, &account_key, &ip, WINDOW_SECS).await?;
     if recent.account >= MAX_ACCOUNT_FAILURES || recent.ip >= MAX_IP_FAILURES {
         tracing::warn!(ip, "sign-in rate limited");
         return Ok(fail(StatusCode::TOO_MANY_REQUESTS, "login-rate-limited"));
@@ -104,7 +124,11 @@ pub async fn submit(
         && !login.contains('\0')
         && form.password.len() <= 1024
         && !form.password.is_empty();
-    let user = if plausible { users::find_for_login(&state.pool, login).await? } else { None };
+    let user = if plausible {
+        users::find_for_login(&state.pool, login).await?
+    } else {
+        None
+    };
     let secret = SecretString::from(form.password);
     let verified = password::verify(&secret, user.as_ref().map(|u| u.password_hash.clone())).await;
     let user = match (user, verified) {
@@ -126,18 +150,37 @@ pub async fn submit(
     }
 
     let token = tokens::random_token();
-    let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let expires = Utc::now() + chrono::Duration::seconds(SESSION_MAX_AGE_SECS);
     let mut tx = state.pool.begin().await?;
-    sessions::create(&mut *tx, &tokens::hash_token(&token), user.user_id, expires, &ip, user_agent).await?;
+    sessions::create(
+        &mut *tx,
+        &tokens::hash_token(&token),
+        user.user_id,
+        expires,
+        &ip,
+        user_agent,
+    )
+    .await?;
     login_attempts::record(&mut *tx, &account_key, &ip, true).await?;
     tx.commit().await?;
     tracing::info!(ip, "signed in");
 
     // A new CSRF seed with the new session: tokens from before sign-in stop working.
     let jar = jar
-        .add(state.cookies.build(state.cookies.session_name(), token, Some(SESSION_MAX_AGE_SECS)))
-        .add(state.cookies.build(state.cookies.csrf_name(), tokens::random_token(), None))
+        .add(state.cookies.build(
+            state.cookies.session_name(),
+            token,
+            Some(SESSION_MAX_AGE_SECS),
+        ))
+        .add(
+            state
+                .cookies
+                .build(state.cookies.csrf_name(), tokens::random_token(), None),
+        )
         .add(flash_cookie(&state, "success", "login-success"));
     Ok((jar, Redirect::to(&next)).into_response())
 }
@@ -149,7 +192,11 @@ pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Res
     }
     let jar = jar
         .add(state.cookies.removal(state.cookies.session_name()))
-        .add(state.cookies.build(state.cookies.csrf_name(), tokens::random_token(), None))
+        .add(
+            state
+                .cookies
+                .build(state.cookies.csrf_name(), tokens::random_token(), None),
+        )
         .add(flash_cookie(&state, "info", "logout-success"));
     Ok((jar, Redirect::to("/login")).into_response())
 }

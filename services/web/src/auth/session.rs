@@ -16,7 +16,12 @@ use crate::state::AppState;
 pub struct Session(pub Option<SessionUser>);
 
 /// Middleware: resolves the session cookie to a user. A database failure leaves the request anonymous (fail closed).
-pub async fn load(State(state): State<AppState>, jar: CookieJar, mut req: Request, next: Next) -> Response {
+pub async fn load(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let mut found = None;
     if let Some(cookie) = jar.get(state.cookies.session_name()) {
         let hash = tokens::hash_token(cookie.value());
@@ -50,7 +55,9 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeUser {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(parts.extensions.get::<Session>().and_then(|s| s.0.clone())))
+        Ok(Self(
+            parts.extensions.get::<Session>().and_then(|s| s.0.clone()),
+        ))
     }
 }
 
@@ -61,7 +68,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
         match parts.extensions.get::<Session>().and_then(|s| s.0.clone()) {
             Some(user) => Ok(Self(user)),
             None => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
                 let target = if next == "/" {
                     "/login".to_owned()
                 } else {

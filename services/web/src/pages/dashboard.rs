@@ -16,7 +16,11 @@ struct DashboardPage<'a> {
 }
 
 /// The dashboard (anonymous visitors are sent to `/login`).
-pub async fn show(State(state): State<AppState>, CurrentUser(user): CurrentUser, ctx: PageCtx) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ctx: PageCtx,
+) -> Response {
     let welcome = ctx.t1("dashboard-welcome", "name", &user.name);
     render(&ctx, &state, &DashboardPage { ctx: &ctx, welcome })
 }

@@ -32,6 +32,10 @@ pub async fn switch(
     if let Some(user) = &user {
         flicket_core::repo::users::set_locale(&state.pool, user.user_id, locale).await?;
     }
-    let jar = jar.add(state.cookies.build(LANG_COOKIE, locale.code().to_owned(), Some(365 * 24 * 3600)));
+    let jar = jar.add(state.cookies.build(
+        LANG_COOKIE,
+        locale.code().to_owned(),
+        Some(365 * 24 * 3600),
+    ));
     Ok((jar, Redirect::to(safe_next(&form.next))).into_response())
 }

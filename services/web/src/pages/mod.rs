@@ -64,7 +64,11 @@ impl PageCtx {
 
     /// The document title: the page's own title, then the application title.
     pub fn doc_title(&self, page: &str) -> String {
-        if page.is_empty() { self.app_title.clone() } else { format!("{page} · {}", self.app_title) }
+        if page.is_empty() {
+            self.app_title.clone()
+        } else {
+            format!("{page} · {}", self.app_title)
+        }
     }
 }
 
@@ -74,7 +78,10 @@ pub fn resolve_locale(headers: &HeaderMap, user: Option<&SessionUser>) -> Locale
         return l;
     }
     let jar = CookieJar::from_headers(headers);
-    if let Some(l) = jar.get(LANG_COOKIE).and_then(|c| Locale::from_code(c.value())) {
+    if let Some(l) = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Locale::from_code(c.value()))
+    {
         return l;
     }
     headers
@@ -95,12 +102,23 @@ fn read_flash(headers: &HeaderMap, locale: Locale) -> Option<Flash> {
         _ => "info",
     };
     // Only message ids are carried in the cookie, never text, so it cannot inject content.
-    let valid = key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    (valid && locale.has(key)).then(|| Flash { kind, text: locale.t(key) })
+    let valid = key
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    (valid && locale.has(key)).then(|| Flash {
+        kind,
+        text: locale.t(key),
+    })
 }
 
 /// Builds the page context for a request (also used by the error pages).
-pub async fn page_ctx(state: &AppState, headers: &HeaderMap, session: &Session, csrf: String, here: String) -> PageCtx {
+pub async fn page_ctx(
+    state: &AppState,
+    headers: &HeaderMap,
+    session: &Session,
+    csrf: String,
+    here: String,
+) -> PageCtx {
     let user = session.0.clone();
     let locale = resolve_locale(headers, user.as_ref());
     let app_title = match flicket_core::repo::settings::site(&state.pool).await {
@@ -121,10 +139,25 @@ pub async fn page_ctx(state: &AppState, headers: &HeaderMap, session: &Session, 
 impl FromRequestParts<AppState> for PageCtx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let session = parts.extensions.get::<Session>().cloned().unwrap_or_default();
-        let csrf = parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default();
-        let here = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "/".into());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = parts
+            .extensions
+            .get::<Session>()
+            .cloned()
+            .unwrap_or_default();
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
         Ok(page_ctx(state, &parts.headers, &session, csrf, here).await)
     }
 }
@@ -146,6 +179,12 @@ pub fn render<T: askama::Template>(ctx: &PageCtx, state: &AppState, page: &T) ->
 }
 
 /// A cookie that shows a message on the next page.
-pub fn flash_cookie(state: &AppState, kind: &str, key: &str) -> axum_extra::extract::cookie::Cookie<'static> {
-    state.cookies.build(FLASH_COOKIE, format!("{kind}:{key}"), Some(60))
+pub fn flash_cookie(
+    state: &AppState,
+    kind: &str,
+    key: &str,
+) -> axum_extra::extract::cookie::Cookie<'static> {
+    state
+        .cookies
+        .build(FLASH_COOKIE, format!("{kind}:{key}"), Some(60))
 }

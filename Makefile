@@ -1,0 +1,33 @@
+# The verbs a person types. `make run` and `make test` work on a fresh machine with the local services running.
+
+CARGO_TARGET_DIR ?= $(HOME)/.cache/flicket/target
+export CARGO_TARGET_DIR
+# Builds use the committed .sqlx/ query data: no database is needed to compile.
+export SQLX_OFFLINE ?= true
+# Tests create one database per test on this server.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: run test lint fmt sqlx-prepare sqlx-check build
+
+run:
+	@scripts/run.sh
+
+build:
+	cargo build --workspace --all-targets
+
+test: build
+	DATABASE_URL=$(TEST_DATABASE_URL) cargo test --workspace --all-targets
+
+lint:
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all
+
+# After changing a query or a migration: regenerate .sqlx/ and commit it.
+sqlx-prepare:
+	SQLX_OFFLINE=false scripts/sqlx-prepare.sh
+
+sqlx-check:
+	SQLX_OFFLINE=false scripts/sqlx-prepare.sh --check

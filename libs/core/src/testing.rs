@@ -1,0 +1,95 @@
+//! Test support (feature `test-support`): runs a service binary as a real process and talks to it over HTTP.
+
+use std::net::{SocketAddr, TcpListener};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// A free port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+/// The status code of `GET path` on `addr`, or `None` when nothing answers.
+pub async fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A service process that is killed when dropped.
+pub struct ServiceProcess {
+    child: Child,
+    /// Where its HTTP endpoints listen.
+    pub addr: SocketAddr,
+}
+
+impl ServiceProcess {
+    /// Starts `binary` with the given environment; `listen_var` receives the address to listen on.
+    pub fn start(binary: &str, listen_var: &str, env: &[(&str, &str)]) -> std::io::Result<Self> {
+        let addr = SocketAddr::from(([127, 0, 0, 1], free_port()));
+        let mut cmd = Command::new(binary);
+        cmd.env(listen_var, addr.to_string())
+            .env("FLICKET_LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(if std::env::var("TEST_LOG").is_ok() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            });
+        // Tests point `DATABASE_URL` at their server; services read `FLICKET_DATABASE_URL`.
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            cmd.env("FLICKET_DATABASE_URL", url);
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        Ok(Self {
+            child: cmd.spawn()?,
+            addr,
+        })
+    }
+
+    /// Waits until `path` answers `status`, up to `timeout`.
+    pub async fn wait_for(&self, path: &str, status: u16, timeout: Duration) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if http_status(self.addr, path).await == Some(status) {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// Sends SIGTERM and waits for the exit, up to `timeout`; `None` if it did not exit in time.
+    pub async fn terminate(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

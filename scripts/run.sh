@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make run`: build, migrate, set up on first run, then run web, mailer and scheduler until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bin="${CARGO_TARGET_DIR:?}/debug"
+export FLICKET_DATABASE_URL="${FLICKET_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/flicket}"
+export FLICKET_BASE_URL="${FLICKET_BASE_URL:-http://127.0.0.1:8080}"
+export FLICKET_UPLOAD_DIR="${FLICKET_UPLOAD_DIR:-$PWD/data/uploads}"
+
+cargo build --workspace --bins
+mkdir -p "$FLICKET_UPLOAD_DIR"
+
+if ! "$bin/flicket-web" migrate; then
+    echo "Could not reach PostgreSQL at ${FLICKET_DATABASE_URL%%@*}@…: is it running? (see README, «Local services»)" >&2
+    exit 1
+fi
+"$bin/flicket-web" setup
+
+pids=()
+stop() {
+    trap - INT TERM
+    echo "stopping…"
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+}
+trap stop INT TERM
+
+"$bin/flicket-web" serve & pids+=($!)
+"$bin/flicket-mailer" & pids+=($!)
+"$bin/flicket-scheduler" & pids+=($!)
+
+echo
+echo "Flicket is running at $FLICKET_BASE_URL (mailer: http://127.0.0.1:8081/readyz, scheduler: http://127.0.0.1:8082/readyz)."
+echo "Press Ctrl-C to stop."
+wait -n "${pids[@]}" || true
+stop

@@ -1,0 +1,84 @@
+//! The scheduler service: periodic housekeeping, with health, readiness and metrics endpoints.
+
+pub mod housekeeping;
+
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use flicket_core::Config;
+use flicket_core::ops::{self, Readiness};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+/// A bound scheduler.
+pub struct Scheduler {
+    listener: TcpListener,
+    readiness: Readiness,
+}
+
+impl Scheduler {
+    /// Connects (lazily) to PostgreSQL and NATS and binds `FLICKET_SCHEDULER_LISTEN`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let readiness = Readiness {
+            pool: flicket_core::db::pool(&config)?,
+            redis: Some((ops::redis_client(&config)?, false)),
+            nats: Some(ops::nats_client(&config, "flicket-scheduler").await?),
+        };
+        flicket_core::telemetry::metrics_handle();
+        let listener = TcpListener::bind(config.scheduler_listen).await?;
+        Ok(Self {
+            listener,
+            readiness,
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|a| a.port())
+            .unwrap_or_default()
+    }
+
+    /// Runs the periodic jobs and serves the endpoints until `shutdown` resolves.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let stop = CancellationToken::new();
+        let jobs = tokio::spawn(housekeeping::run(self.readiness.pool.clone(), stop.clone()));
+        let app = Router::new()
+            .route("/healthz", get(|| async { "ok" }))
+            .route("/readyz", get(readyz))
+            .route(
+                "/metrics",
+                get(|| async { flicket_core::telemetry::metrics_handle().render() }),
+            )
+            .with_state(self.readiness);
+        let stop_jobs = stop.clone();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop_jobs.cancel();
+            })
+            .await?;
+        stop.cancel();
+        jobs.await?;
+        Ok(())
+    }
+}
+
+/// Ready when PostgreSQL answers.
+async fn readyz(State(readiness): State<Readiness>) -> impl IntoResponse {
+    let (ready, report) = readiness.check().await;
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(report))
+}

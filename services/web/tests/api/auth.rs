@@ -1,0 +1,261 @@
+use flicket_core::Locale;
+use flicket_core::repo::users;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn sign_in_by_username_and_by_email(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+
+    let resp = app.login("ada", PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/");
+    let home = app.get_text("/").await;
+    assert!(home.contains("Welcome, ada Tester."), "{home}");
+    assert!(home.contains("You are signed in."));
+
+    let other = spawn_app(pool).await;
+    let resp = other.login("ADA@example.com", PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(other.get_text("/").await.contains("Welcome, ada Tester."));
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool).await;
+
+    let wrong = app.login("ada", "not the password").await;
+    let unknown = app.login("nobody", "not the password").await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    let names = |r: &reqwest::Response| {
+        let mut v: Vec<String> = r.headers().keys().map(|k| k.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&wrong), names(&unknown));
+    let (wrong, unknown) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    let message = "Invalid user name, email or password.";
+    assert!(wrong.contains(message) && unknown.contains(message));
+    // Same page apart from the echoed user name and the CSRF token.
+    let strip = |s: &str, name: &str| {
+        s.replace(&format!("value=\"{name}\""), "")
+            .replace(&csrf_from(s), "")
+    };
+    assert_eq!(strip(&wrong, "ada"), strip(&unknown, "nobody"));
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::SEE_OTHER,
+        "still anonymous"
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_disabled_user_is_refused_and_loses_its_sessions(pool: PgPool) {
+    let id = create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    assert_eq!(
+        app.login("ada", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.get("/").await.status(), StatusCode::OK);
+
+    let mut conn = pool.acquire().await.unwrap();
+    users::set_disabled(&mut conn, id, true).await.unwrap();
+    assert_eq!(
+        app.get("/").await.status(),
+        StatusCode::SEE_OTHER,
+        "session ended"
+    );
+
+    let resp = app.login("ada", PASSWORD).await;
+    assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Invalid user name, email or password.")
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_session_survives_a_web_restart(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let first = spawn_app(pool.clone()).await;
+    let cookie = session_cookie(&first).await;
+    first.stop().await;
+
+    let second = spawn_app(pool).await;
+    let (bare, _) = client();
+    let resp = bare
+        .get(second.url("/"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.text().await.unwrap().contains("Welcome, ada Tester."));
+}
+
+async fn session_cookie(app: &TestApp) -> String {
+    assert_eq!(
+        app.login("ada", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    format!(
+        "flicket_session={}",
+        app.cookie("flicket_session").expect("session cookie")
+    )
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn logout_revokes_the_session_on_the_server(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    let cookie = session_cookie(&app).await;
+    let replay = || async {
+        let (bare, _) = client();
+        bare.get(app.url("/"))
+            .header("cookie", cookie.clone())
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    assert_eq!(replay().await, StatusCode::OK);
+
+    let token = app.csrf("/").await;
+    let resp = app.post_form("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/login");
+
+    assert_eq!(
+        replay().await,
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer works"
+    );
+    let left: i64 = sqlx::query_scalar("select count(*) from sessions")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_flicket_bcrypt_hash_signs_in_and_is_restored_as_argon2id(pool: PgPool) {
+    let bcrypt_hash = bcrypt::hash("Flicket-export-1", 4).unwrap();
+    let id = create_user_with_hash(&pool, "legacy", &bcrypt_hash, false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    assert_eq!(
+        app.login("legacy", "Flicket-export-1").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let stored: String = sqlx::query_scalar("select password_hash from users where user_id = $1")
+        .bind(id.0)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+
+    let again = spawn_app(pool).await;
+    assert_eq!(
+        again.login("legacy", "Flicket-export-1").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn repeated_failures_are_rate_limited_whether_or_not_the_account_exists(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool).await;
+    for name in ["ada", "ghost"] {
+        for _ in 0..10 {
+            assert_eq!(
+                app.login(name, "wrong password").await.status(),
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        let limited = app.login(name, PASSWORD).await;
+        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "{name}");
+        assert!(
+            limited
+                .text()
+                .await
+                .unwrap()
+                .contains("Too many sign-in attempts")
+        );
+    }
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn hostile_input_is_refused_without_a_server_error(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let long = "x".repeat(10_000);
+    for (user, pw) in [
+        ("ada\0", "pw"),
+        (long.as_str(), "pw"),
+        ("ada", long.as_str()),
+        ("", ""),
+    ] {
+        let resp = app.login(user, pw).await;
+        assert_eq!(
+            resp.status(),
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            &user[..user.len().min(10)]
+        );
+    }
+    // Invalid UTF-8 in the form body.
+    let token = app.csrf("/login").await;
+    let mut body = format!("csrf_token={token}&username=").into_bytes();
+    body.extend_from_slice(&[0xff, 0xfe]);
+    body.extend_from_slice(b"&password=x");
+    let resp = app
+        .client
+        .post(app.url("/login"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_client_error(), "{}", resp.status());
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn sign_in_never_redirects_off_site(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    for next in [
+        "//evil.example",
+        "https://evil.example",
+        "/\\evil.example",
+        "/tickets?page=2",
+    ] {
+        let app = spawn_app(pool.clone()).await;
+        let token = app.csrf("/login").await;
+        let resp = app
+            .post_form(
+                "/login",
+                &[
+                    ("csrf_token", &token),
+                    ("username", "ada"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        let expected = if next.starts_with("/t") { next } else { "/" };
+        assert_eq!(location(&resp), expected);
+    }
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn anonymous_visitors_are_sent_to_sign_in(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    let resp = app.get("/").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&resp), "/login");
+}

@@ -1,0 +1,11 @@
+//! Integration tests of the web service against a real PostgreSQL: one database per test (`#[sqlx::test]`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+mod helpers;
+
+mod auth;
+mod csrf;
+mod i18n;
+mod migrations;
+mod pages;
