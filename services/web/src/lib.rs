@@ -6,5 +6,6 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod pages;
+pub mod relay;
 pub mod startup;
 pub mod state;

@@ -48,6 +48,7 @@ impl Application {
             pool,
             cookies: Arc::new(CookieSettings::for_base_url(&base_url)),
             config: Arc::new(config),
+            relay: crate::relay::Relay::default(),
         };
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(state.config.listen).await?;

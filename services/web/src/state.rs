@@ -14,4 +14,6 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Cookie settings derived from the base URL.
     pub cookies: Arc<crate::auth::cookies::CookieSettings>,
+    /// Pushes committed outbox rows to the mailer's queue.
+    pub relay: crate::relay::Relay,
 }
