@@ -128,6 +128,17 @@ async fn extract_candidate(req: Request) -> Result<(Option<String>, Request), Bo
         let token = h.to_owned();
         return Ok((Some(token), req));
     }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|c| c.to_str().ok())
+        .unwrap_or_default();
+    if content_type.starts_with("multipart/form-data") {
+        // Uploads are streamed, so the token cannot be read from the body first: multipart forms carry it in the
+        // action URL (`?csrf_token=…`). Referrer-Policy keeps it on this site.
+        let token = req.uri().query().and_then(|q| form_urlencoded_field(q.as_bytes(), FIELD));
+        return Ok((token, req));
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
