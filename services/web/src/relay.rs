@@ -13,6 +13,9 @@ impl Relay {
         if outbox_ids.is_empty() {
             return;
         }
-        tracing::debug!(count = outbox_ids.len(), "outbox rows committed; queue push not wired yet");
+        tracing::debug!(
+            count = outbox_ids.len(),
+            "outbox rows committed; queue push not wired yet"
+        );
     }
 }

@@ -5,6 +5,8 @@
 mod helpers;
 
 mod auth;
+mod browser;
+mod browser_auth;
 mod csrf;
 mod i18n;
 mod migrations;
