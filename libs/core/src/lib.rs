@@ -7,6 +7,7 @@ pub mod domain;
 pub mod i18n;
 pub mod ops;
 pub mod password;
+pub mod permissions;
 pub mod repo;
 pub mod setup;
 pub mod shutdown;

@@ -1,0 +1,1 @@
+//! Permissions on tickets, replies, attachments and subscriptions.
