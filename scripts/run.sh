@@ -18,8 +18,11 @@ fi
 "$bin/flicket-web" setup
 
 pids=()
+stopped=
 stop() {
     trap - INT TERM
+    [ -n "$stopped" ] && return
+    stopped=1
     echo "stopping…"
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
