@@ -1,5 +1,6 @@
 //! A real headless Chromium driven through chromedriver (WebDriver), for the flows a person uses.
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -20,6 +21,8 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group, so that the browser it starts can be killed with it, even after a panic.
+            .process_group(0)
             .spawn()
             .expect("chromedriver is installed (Debian packages chromium and chromium-driver)");
         let profile =
@@ -32,6 +35,8 @@ impl Browser {
             "--disable-component-update",
             "--disable-sync",
             "--disable-quic",
+            "--disable-breakpad",
+            "--disable-crash-reporter",
             "--disable-dev-shm-usage",
             "--no-first-run",
             "--window-size=1280,900",
