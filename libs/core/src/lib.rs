@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod db;
+pub mod digest;
 pub mod domain;
 pub mod i18n;
 pub mod ops;

@@ -1,6 +1,9 @@
-//! The scheduler service: periodic housekeeping, with health, readiness and metrics endpoints.
+//! The scheduler service: digests and housekeeping on schedules (apalis-cron), with health, readiness and metrics
+//! endpoints.
 
+pub mod digest;
 pub mod housekeeping;
+pub mod jobs;
 
 use std::future::Future;
 
@@ -12,7 +15,6 @@ use axum::routing::get;
 use flicket_core::Config;
 use flicket_core::ops::{self, Readiness};
 use tokio::net::TcpListener;
-use tokio_util::sync::CancellationToken;
 
 /// A bound scheduler.
 pub struct Scheduler {
@@ -49,8 +51,15 @@ impl Scheduler {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let stop = CancellationToken::new();
-        let jobs = tokio::spawn(housekeeping::run(self.readiness.pool.clone(), stop.clone()));
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let ctx = jobs::JobContext {
+            pool: self.readiness.pool.clone(),
+            instance: instance_name(),
+        };
+        let mut jobs_stop = stop_rx.clone();
+        let jobs = tokio::spawn(jobs::run(ctx, async move {
+            let _ = jobs_stop.wait_for(|stop| *stop).await;
+        }));
         let app = Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(readyz))
@@ -59,17 +68,20 @@ impl Scheduler {
                 get(|| async { flicket_core::telemetry::metrics_handle().render() }),
             )
             .with_state(self.readiness);
-        let stop_jobs = stop.clone();
-        axum::serve(self.listener, app)
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                stop_jobs.cancel();
-            })
-            .await?;
-        stop.cancel();
-        jobs.await?;
+        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        server.await?;
+        jobs.await??;
         Ok(())
     }
+}
+
+/// A name unique to this process (host and pid), recorded on the digest periods it runs.
+pub fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".to_owned());
+    format!("{host}:{}", std::process::id())
 }
 
 /// Ready when PostgreSQL answers.

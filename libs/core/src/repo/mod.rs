@@ -1,6 +1,7 @@
 //! The repository layer: every SQL statement of the product, checked at compile time. Functions take a connection
 //! or a transaction from the caller, who owns the transaction boundary.
 
+pub mod digests;
 pub mod login_attempts;
 pub mod outbox;
 pub mod sessions;
