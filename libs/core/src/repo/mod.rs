@@ -2,6 +2,7 @@
 //! or a transaction from the caller, who owns the transaction boundary.
 
 pub mod digests;
+pub mod housekeeping;
 pub mod login_attempts;
 pub mod outbox;
 pub mod sessions;
