@@ -10,6 +10,7 @@ pub mod ops;
 pub mod password;
 pub mod permissions;
 pub mod repo;
+pub mod search;
 pub mod setup;
 pub mod shutdown;
 pub mod telemetry;

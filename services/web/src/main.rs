@@ -18,6 +18,8 @@ enum Command {
     Migrate,
     /// Create the first administrator and store the base URL; a second run changes nothing.
     Setup(flicket_web::cli::SetupArgs),
+    /// Fill the database with deterministic demo data (for trying things out and for benchmarks).
+    Seed(flicket_web::seed::SeedArgs),
 }
 
 #[tokio::main]
@@ -33,5 +35,6 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Migrate => flicket_web::cli::migrate(&config).await,
         Command::Setup(args) => flicket_web::cli::setup(&config, args).await,
+        Command::Seed(args) => flicket_web::seed::run(&config, args).await,
     }
 }

@@ -5,8 +5,10 @@ pub mod digests;
 pub mod housekeeping;
 pub mod login_attempts;
 pub mod outbox;
+pub mod seed;
 pub mod sessions;
 pub mod settings;
+pub mod ticket_list;
 pub mod users;
 
 /// Any PostgreSQL executor: a pool, a connection or a transaction.

@@ -57,6 +57,21 @@ impl PageCtx {
         self.locale.t_args(key, &args)
     }
 
+    /// Translates a message with two arguments.
+    pub fn t2(&self, key: &str, name1: &str, value1: &str, name2: &str, value2: &str) -> String {
+        let mut args = flicket_core::i18n::FluentArgs::new();
+        args.set(name1.to_owned(), value1.to_owned());
+        args.set(name2.to_owned(), value2.to_owned());
+        self.locale.t_args(key, &args)
+    }
+
+    /// Translates a message with a number (plural forms).
+    pub fn tn(&self, key: &str, name: &str, n: i64) -> String {
+        let mut args = flicket_core::i18n::FluentArgs::new();
+        args.set(name.to_owned(), n);
+        self.locale.t_args(key, &args)
+    }
+
     /// Whether the user is an administrator.
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_admin)
