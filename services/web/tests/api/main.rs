@@ -9,5 +9,6 @@ mod browser;
 mod browser_auth;
 mod csrf;
 mod i18n;
+mod listing;
 mod migrations;
 mod pages;

@@ -1,0 +1,514 @@
+//! The ticket list: filters, scopes, sorting, search, CSV and the dashboard.
+
+use flicket_core::Locale;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::helpers::*;
+
+struct T<'a> {
+    title: &'a str,
+    content: &'a str,
+    creator: i64,
+    assignee: Option<i64>,
+    status: &'a str,
+    priority: &'a str,
+    category: &'a str,
+    hours: f64,
+}
+
+impl Default for T<'_> {
+    fn default() -> Self {
+        T {
+            title: "A ticket",
+            content: "Some content here",
+            creator: 0,
+            assignee: None,
+            status: "open",
+            priority: "low",
+            category: "Dataset",
+            hours: 0.0,
+        }
+    }
+}
+
+async fn ticket(pool: &PgPool, t: T<'_>) -> i64 {
+    sqlx::query_scalar(
+        "insert into tickets (title, content, creator_id, assignee_id, category_id, status_id, priority_id, hours)
+         select $1, $2, $3, $4,
+                (select category_id from categories where name = $7 order by category_id limit 1),
+                (select status_id from statuses where kind = $5),
+                (select priority_id from priorities where kind = $6), $8::numeric
+         returning ticket_id",
+    )
+    .bind(t.title)
+    .bind(t.content)
+    .bind(t.creator)
+    .bind(t.assignee)
+    .bind(t.status)
+    .bind(t.priority)
+    .bind(t.category)
+    .bind(t.hours)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+async fn reply(pool: &PgPool, ticket: i64, author: i64, content: &str, hours: f64) {
+    sqlx::query(
+        "insert into posts (ticket_id, author_id, content, hours) values ($1, $2, $3, $4::numeric)",
+    )
+    .bind(ticket)
+    .bind(author)
+    .bind(content)
+    .bind(hours)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+/// The ticket ids shown on a list page, in order.
+fn ids(html: &str) -> Vec<i64> {
+    let mut out = Vec::new();
+    for part in html.split("<td><a href=\"/tickets/").skip(1) {
+        let n: String = part.chars().take_while(|c| c.is_ascii_digit()).collect();
+        out.push(n.parse().unwrap());
+    }
+    // The number and the title cells both link to the ticket.
+    out.dedup();
+    out
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&#38;", "&").replace("&amp;", "&")
+}
+
+async fn list(app: &TestApp, query: &str) -> Vec<i64> {
+    let resp = app.get(&format!("/tickets?{query}")).await;
+    assert_eq!(resp.status(), StatusCode::OK, "{query}");
+    ids(&resp.text().await.unwrap())
+}
+
+struct World {
+    ada: i64,
+    bob: i64,
+    t_open: i64,
+    t_closed: i64,
+    t_bob: i64,
+    t_hr: i64,
+}
+
+async fn world(pool: &PgPool) -> World {
+    let ada = create_user(pool, "ada", false, Locale::En).await.0;
+    let bob = create_user(pool, "bob", false, Locale::En).await.0;
+    let t_open = ticket(
+        pool,
+        T {
+            title: "Imprimante bloquée",
+            content: "L'éléphant est dans la pièce",
+            creator: ada,
+            priority: "high",
+            hours: 1.0,
+            ..T::default()
+        },
+    )
+    .await;
+    let t_closed = ticket(
+        pool,
+        T {
+            title: "Old closed issue",
+            creator: ada,
+            status: "closed",
+            ..T::default()
+        },
+    )
+    .await;
+    let t_bob = ticket(
+        pool,
+        T {
+            title: "Zebra printer",
+            creator: bob,
+            assignee: Some(ada),
+            status: "in_work",
+            priority: "medium",
+            ..T::default()
+        },
+    )
+    .await;
+    let t_hr = ticket(
+        pool,
+        T {
+            title: "Holiday request",
+            creator: bob,
+            category: "Holidays",
+            hours: 5.0,
+            ..T::default()
+        },
+    )
+    .await;
+    reply(pool, t_bob, bob, "The spooler service crashed again", 2.5).await;
+    reply(pool, t_bob, ada, "Restarted it", 0.5).await;
+    reply(pool, t_hr, ada, "Approved", 0.0).await;
+    sqlx::query("insert into subscriptions (ticket_id, user_id) values ($1, $2)")
+        .bind(t_hr)
+        .bind(ada)
+        .execute(pool)
+        .await
+        .unwrap();
+    World {
+        ada,
+        bob,
+        t_open,
+        t_closed,
+        t_bob,
+        t_hr,
+    }
+}
+
+async fn signed_in(pool: PgPool) -> TestApp {
+    let app = spawn_app(pool).await;
+    assert_eq!(
+        app.login("ada", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app
+}
+
+fn sorted(mut v: Vec<i64>) -> Vec<i64> {
+    v.sort_unstable();
+    v
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn closed_tickets_are_hidden_unless_asked_for(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool.clone()).await;
+    let all = sorted(list(&app, "").await);
+    assert_eq!(all, sorted(vec![w.t_open, w.t_bob, w.t_hr]));
+    assert!(sorted(list(&app, "include_closed=1").await).contains(&w.t_closed));
+    let closed_id: i64 = sqlx::query_scalar("select status_id from statuses where kind = 'closed'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        list(&app, &format!("status={closed_id}")).await,
+        [w.t_closed]
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn filters_combine_with_and(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool.clone()).await;
+    let (hr_dept, holidays): (i64, i64) =
+        sqlx::query_as("select department_id, category_id from categories where name = 'Holidays'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(list(&app, &format!("department={hr_dept}")).await, [w.t_hr]);
+    assert_eq!(list(&app, &format!("category={holidays}")).await, [w.t_hr]);
+    assert_eq!(
+        sorted(list(&app, &format!("creator={}", w.bob)).await),
+        sorted(vec![w.t_bob, w.t_hr])
+    );
+    assert_eq!(list(&app, &format!("assignee={}", w.ada)).await, [w.t_bob]);
+    assert_eq!(
+        sorted(list(&app, "user=ada").await),
+        sorted(vec![w.t_open, w.t_bob])
+    );
+    assert_eq!(
+        list(&app, &format!("creator={}&assignee={}", w.bob, w.ada)).await,
+        [w.t_bob]
+    );
+    let unknown = app.get_text("/tickets?user=nobody").await;
+    assert!(unknown.contains("No user has this name.") && ids(&unknown).is_empty());
+    // Malformed values are ignored, never a server error.
+    assert_eq!(
+        list(&app, "department=abc&category=-1&page=0").await.len(),
+        3
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn scopes_stay_in_force_while_filtering_and_sorting(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool).await;
+    assert_eq!(
+        sorted(list(&app, "scope=mine").await),
+        sorted(vec![w.t_open, w.t_bob])
+    );
+    assert_eq!(list(&app, "scope=created").await, [w.t_open]);
+    assert_eq!(list(&app, "scope=assigned").await, [w.t_bob]);
+    assert_eq!(list(&app, "scope=subscribed").await, [w.t_hr]);
+    assert_eq!(list(&app, "scope=mine&q=zebra&sort=title").await, [w.t_bob]);
+    // The export link and the search form keep the scope.
+    let page = unescape(&app.get_text("/tickets?scope=mine&sort=title").await);
+    assert!(page.contains("/tickets.csv?scope=mine&sort=title"));
+    assert!(page.contains("<input type=\"hidden\" name=\"scope\" value=\"mine\">"));
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn every_sort_key_orders_both_ways_with_ties_by_id(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool).await;
+    let cases: &[(&str, Vec<i64>)] = &[
+        ("priority", vec![w.t_hr, w.t_bob, w.t_open]),
+        ("ticketid", vec![w.t_open, w.t_bob, w.t_hr]),
+        ("title", vec![w.t_hr, w.t_open, w.t_bob]),
+        ("addedby", vec![w.t_open, w.t_bob, w.t_hr]),
+        ("addedon", vec![w.t_open, w.t_bob, w.t_hr]),
+        ("department_category", vec![w.t_open, w.t_bob, w.t_hr]),
+        ("status", vec![w.t_open, w.t_hr, w.t_bob]),
+        ("assigned", vec![w.t_open, w.t_hr, w.t_bob]),
+        ("replies", vec![w.t_open, w.t_hr, w.t_bob]),
+        ("time", vec![w.t_open, w.t_bob, w.t_hr]),
+    ];
+    for (key, expected) in cases {
+        assert_eq!(&list(&app, &format!("sort={key}")).await, expected, "{key}");
+    }
+    // Descending: the reverse, except that ties stay in id order.
+    assert_eq!(
+        list(&app, "sort=priority_desc").await,
+        [w.t_open, w.t_bob, w.t_hr]
+    );
+    assert_eq!(
+        list(&app, "sort=ticketid_desc").await,
+        [w.t_hr, w.t_bob, w.t_open]
+    );
+    assert_eq!(
+        list(&app, "sort=title_desc").await,
+        [w.t_bob, w.t_open, w.t_hr]
+    );
+    assert_eq!(
+        list(&app, "sort=addedby_desc").await,
+        [w.t_bob, w.t_hr, w.t_open]
+    );
+    assert_eq!(
+        list(&app, "sort=addedon_desc").await,
+        [w.t_hr, w.t_bob, w.t_open]
+    );
+    assert_eq!(
+        list(&app, "sort=department_category_desc").await,
+        [w.t_hr, w.t_open, w.t_bob]
+    );
+    assert_eq!(
+        list(&app, "sort=status_desc").await,
+        [w.t_bob, w.t_open, w.t_hr]
+    );
+    assert_eq!(
+        list(&app, "sort=assigned_desc").await,
+        [w.t_bob, w.t_open, w.t_hr]
+    );
+    assert_eq!(
+        list(&app, "sort=replies_desc").await,
+        [w.t_bob, w.t_hr, w.t_open]
+    );
+    assert_eq!(
+        list(&app, "sort=time_desc").await,
+        [w.t_hr, w.t_bob, w.t_open]
+    );
+    assert_eq!(
+        list(&app, "sort=last_updated").await,
+        [w.t_open, w.t_bob, w.t_hr]
+    );
+    assert_eq!(list(&app, "sort=last_updated_desc").await.len(), 3);
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_sort_choice_is_remembered(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool).await;
+    assert_eq!(
+        list(&app, "sort=title_desc").await,
+        [w.t_bob, w.t_open, w.t_hr]
+    );
+    assert_eq!(
+        list(&app, "").await,
+        [w.t_bob, w.t_open, w.t_hr],
+        "remembered"
+    );
+    assert_eq!(
+        list(&app, "sort=bogus").await,
+        [w.t_bob, w.t_open, w.t_hr],
+        "unknown keys are ignored"
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn search_finds_replies_accents_prefixes_and_honours_exclusions(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool).await;
+    assert_eq!(
+        list(&app, "q=spooler").await,
+        [w.t_bob],
+        "a word only in a reply"
+    );
+    assert_eq!(list(&app, "q=elephant").await, [w.t_open], "accents folded");
+    assert_eq!(list(&app, "q=IMPRIMANTE").await, [w.t_open], "case folded");
+    assert_eq!(
+        list(&app, "q=imprim").await,
+        [w.t_open],
+        "prefix on the last word"
+    );
+    assert_eq!(
+        sorted(list(&app, "q=printer+or+imprimante").await),
+        sorted(vec![w.t_open, w.t_bob])
+    );
+    assert_eq!(list(&app, "q=printer+-zebra").await, Vec::<i64>::new());
+    assert_eq!(
+        list(&app, "q=%22zebra+printer%22").await,
+        [w.t_bob],
+        "phrase"
+    );
+    assert_eq!(
+        list(&app, "q=%22printer+zebra%22").await,
+        Vec::<i64>::new(),
+        "phrase order matters"
+    );
+    // Operators typed by a user are text, not syntax.
+    let resp = app.get("/tickets?q=%27%3A*%26%7C!(").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn pagination_counts_and_keeps_the_query(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    for i in 0..23 {
+        ticket(
+            &pool,
+            T {
+                title: &format!("Ticket number {i:02}"),
+                creator: ada,
+                ..T::default()
+            },
+        )
+        .await;
+    }
+    sqlx::query("update settings set page_size = 10")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let app = signed_in(pool).await;
+    let page1 = app.get_text("/tickets?q=ticket&sort=title").await;
+    assert!(page1.contains("23 tickets"));
+    assert_eq!(ids(&page1).len(), 10);
+    assert!(
+        unescape(&page1).contains("/tickets?q=ticket&sort=title&page=3"),
+        "the pager keeps the query"
+    );
+    let page3 = app.get_text("/tickets?q=ticket&sort=title&page=3").await;
+    assert_eq!(ids(&page3).len(), 3);
+    let beyond = app.get_text("/tickets?q=ticket&sort=title&page=99").await;
+    assert!(ids(&beyond).is_empty() && beyond.contains("23 tickets"));
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn csv_export_quotes_properly_and_says_when_it_is_cut(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    sqlx::query("update users set name = 'Lovelace, \"Ada\"' where user_id = $1")
+        .bind(ada)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let t = ticket(
+        &pool,
+        T {
+            title: "Comma, \"quote\" and\nnewline",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    ticket(
+        &pool,
+        T {
+            title: "Second ticket",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    let app = signed_in(pool.clone()).await;
+    let resp = app.get("/tickets.csv?sort=ticketid").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(
+        resp.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment;")
+    );
+    let body = resp.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            "Ticket_ID",
+            "Priority",
+            "Title",
+            "Submitted By",
+            "Date",
+            "Replies",
+            "Category",
+            "Status",
+            "Assigned",
+            "URL"
+        ]
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[0][0], format!("{t:05}"));
+    assert_eq!(&rows[0][2], "Comma, \"quote\" and\nnewline");
+    assert_eq!(&rows[0][3], "Lovelace, \"Ada\"");
+    assert_eq!(&rows[0][8], "Not assigned");
+    assert!(rows[0][9].ends_with(&format!("/tickets/{t}")));
+
+    sqlx::query("update settings set csv_limit = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let cut = app.get_text("/tickets.csv").await;
+    assert_eq!(
+        csv::Reader::from_reader(cut.as_bytes()).records().count(),
+        1
+    );
+    assert!(
+        app.get_text("/tickets")
+            .await
+            .contains("The export is limited to the first 1 tickets.")
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_dashboard_shows_high_priority_mine_and_charts(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool).await;
+    let page = app.get_text("/").await;
+    assert!(page.contains("Open high-priority tickets"));
+    assert!(page.contains(&format!("/tickets/{}", w.t_open)));
+    assert!(page.contains("<svg viewBox=\"0 0 600 20\""));
+    assert!(page.contains("Human Resources") && page.contains("Design"));
+    assert!(!page.contains("<script"), "no chart library");
+    assert!(!page.contains(&format!("/tickets/{}\"", w.t_closed)));
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_list_needs_a_signed_in_user(pool: PgPool) {
+    let app = spawn_app(pool).await;
+    assert_eq!(app.get("/tickets").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/tickets.csv").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
