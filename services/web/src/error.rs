@@ -179,7 +179,11 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     html_error(marker, &ctx)
 }
 
-/// The fallback route: 404.
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+/// The fallback route: 404 (in the API's JSON format under `/api/`).
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::api::ApiError::not_found().into_response()
+    } else {
+        AppError::NotFound.into_response()
+    }
 }

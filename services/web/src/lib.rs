@@ -1,5 +1,6 @@
 //! The web service: HTML pages (askama), sessions, CSRF, and the admin sub-commands.
 
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod error;

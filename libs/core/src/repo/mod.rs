@@ -1,6 +1,7 @@
 //! The repository layer: every SQL statement of the product, checked at compile time. Functions take a connection
 //! or a transaction from the caller, who owns the transaction boundary.
 
+pub mod api_tokens;
 pub mod digests;
 pub mod housekeeping;
 pub mod login_attempts;

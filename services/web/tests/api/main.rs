@@ -12,3 +12,4 @@ mod i18n;
 mod listing;
 mod migrations;
 mod pages;
+mod rest;

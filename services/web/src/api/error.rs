@@ -1,0 +1,91 @@
+//! API errors: `{"error": <HTTP reason>, "message": <detail>, "fields": {...}}` with the right status.
+
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The body of every API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiErrorBody {
+    /// The HTTP reason phrase, e.g. `Unauthorized`.
+    pub error: String,
+    /// What went wrong, in words.
+    pub message: String,
+    /// Per-field problems of a 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<BTreeMap<String, String>>,
+}
+
+/// An API error.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: String,
+    fields: Option<BTreeMap<String, String>>,
+}
+
+impl ApiError {
+    /// An error with a status and a message.
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            message: message.into(),
+            fields: None,
+        }
+    }
+    /// 401.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "A valid bearer token is required.",
+        )
+    }
+    /// 403.
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "You may not do this.")
+    }
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "No such resource.")
+    }
+    /// 422 with field details.
+    pub fn invalid(fields: BTreeMap<String, String>) -> Self {
+        Self {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: "Some fields are invalid.".into(),
+            fields: Some(fields),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!(error = %e, "API request failed");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "An unexpected error happened.",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ApiErrorBody {
+            error: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            message: self.message,
+            fields: self.fields,
+        };
+        let mut resp = (self.status, Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED
+            && let Ok(v) = "Bearer".parse()
+        {
+            resp.headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, v);
+        }
+        resp
+    }
+}

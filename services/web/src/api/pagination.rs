@@ -1,0 +1,82 @@
+//! Collections as Flicket returned them: `{items, _meta{page, per_page, total_pages, total_items},
+//! _links{self, next, prev}}`.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Largest page size.
+pub const MAX_PER_PAGE: i64 = 100;
+
+/// `?page=&per_page=`.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+pub struct PageParams {
+    /// 1-based page number.
+    pub page: Option<i64>,
+    /// Items per page, at most 100 (default: the site's page size).
+    pub per_page: Option<i64>,
+}
+
+impl PageParams {
+    /// (page, per_page), clamped.
+    pub fn resolve(&self, default_per_page: i64) -> (i64, i64) {
+        let page = self.page.unwrap_or(1).clamp(1, 1_000_000);
+        let per_page = self
+            .per_page
+            .unwrap_or(default_per_page)
+            .clamp(1, MAX_PER_PAGE);
+        (page, per_page)
+    }
+}
+
+/// Paging facts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Meta {
+    pub page: i64,
+    pub per_page: i64,
+    pub total_pages: i64,
+    pub total_items: i64,
+}
+
+/// Links to this page and its neighbours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub next: Option<String>,
+    pub prev: Option<String>,
+}
+
+/// A page of a collection.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub _meta: Meta,
+    pub _links: Links,
+}
+
+impl<T> Page<T> {
+    /// Builds the envelope; `url(page)` gives the absolute URL of a page.
+    pub fn new(
+        items: Vec<T>,
+        page: i64,
+        per_page: i64,
+        total: i64,
+        url: impl Fn(i64) -> String,
+    ) -> Self {
+        let total_pages = ((total + per_page - 1) / per_page).max(1);
+        Page {
+            items,
+            _meta: Meta {
+                page,
+                per_page,
+                total_pages,
+                total_items: total,
+            },
+            _links: Links {
+                this: url(page),
+                next: (page < total_pages).then(|| url(page + 1)),
+                prev: (page > 1).then(|| url(page - 1)),
+            },
+        }
+    }
+}
