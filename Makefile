@@ -7,7 +7,7 @@ export SQLX_OFFLINE ?= true
 # Tests create one database per test on this server.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint fmt sqlx-prepare sqlx-check build
+.PHONY: run test lint fmt sqlx-prepare sqlx-check build validate-deploy
 
 run:
 	@scripts/run.sh
@@ -15,8 +15,12 @@ run:
 build:
 	cargo build --workspace --all-targets
 
-test: build
+test: build validate-deploy
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test --workspace --all-targets
+
+# Dockerfile, docker-compose.yml and the Kubernetes overlays, offline (installs its tools if missing).
+validate-deploy:
+	scripts/validate-deploy.sh
 
 lint:
 	cargo fmt --all --check
