@@ -7,7 +7,7 @@ export SQLX_OFFLINE ?= true
 # Tests create one database per test on this server.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint fmt sqlx-prepare sqlx-check build validate-deploy
+.PHONY: run test lint fmt sqlx-prepare sqlx-check build
 
 run:
 	@scripts/run.sh
@@ -19,6 +19,7 @@ test: build validate-deploy
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test --workspace --all-targets
 
 # Dockerfile, docker-compose.yml and the Kubernetes overlays, offline (installs its tools if missing).
+.PHONY: validate-deploy
 validate-deploy:
 	scripts/validate-deploy.sh
 
