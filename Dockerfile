@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # The Flicket image: one image, three binaries (flicket-web, flicket-mailer, flicket-scheduler).
 #   docker build -t flicket:dev .
 # Compose and the Kubernetes manifests choose the binary with the container's command.
