@@ -15,8 +15,13 @@ run:
 build:
 	cargo build --workspace --all-targets
 
-test: build
+test: build validate-deploy
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test --workspace --all-targets
+
+# Dockerfile, docker-compose.yml and the Kubernetes overlays, offline (installs its tools if missing).
+.PHONY: validate-deploy
+validate-deploy:
+	scripts/validate-deploy.sh
 
 lint:
 	cargo fmt --all --check
