@@ -51,7 +51,11 @@ pub async fn setup(config: &Config, args: SetupArgs) -> anyhow::Result<()> {
         SetupRequest {
             admin_username: args.admin_username,
             admin_email: args.admin_email,
-            admin_password: args.admin_password.map(SecretString::from),
+            // `--admin-password` / FLICKET_ADMIN_PASSWORD, else FLICKET_ADMIN_PASSWORD_FILE through the configuration.
+            admin_password: args
+                .admin_password
+                .map(SecretString::from)
+                .or_else(|| config.admin_password.clone()),
             base_url: args.base_url,
         },
     )
