@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod i18n;
+pub mod markdown;
 pub mod ops;
 pub mod password;
 pub mod permissions;
@@ -14,6 +15,7 @@ pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tickets;
 pub mod tokens;
 
 pub use config::Config;

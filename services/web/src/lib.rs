@@ -9,3 +9,4 @@ pub mod pages;
 pub mod relay;
 pub mod startup;
 pub mod state;
+pub mod tickets;
