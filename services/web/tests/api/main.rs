@@ -11,3 +11,5 @@ mod csrf;
 mod i18n;
 mod migrations;
 mod pages;
+mod tickets;
+mod tickets_support;
