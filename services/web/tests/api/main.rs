@@ -13,3 +13,4 @@ mod migrations;
 mod pages;
 mod tickets;
 mod tickets_support;
+mod tickets_workflow;

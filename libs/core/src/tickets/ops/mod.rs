@@ -154,6 +154,17 @@ async fn reassign(
     Ok(())
 }
 
+/// An enabled user by user name as typed in a form (names with control characters never exist).
+async fn person(conn: &mut PgConnection, typed: &str) -> OpResult<ticket_users::Person> {
+    let typed = typed.trim();
+    if typed.is_empty() || typed.chars().count() > 254 || typed.chars().any(char::is_control) {
+        return Err(OpError::Invalid("ticket-error-unknown-user"));
+    }
+    ticket_users::enabled_by_username(conn, typed)
+        .await?
+        .ok_or(OpError::Invalid("ticket-error-unknown-user"))
+}
+
 /// Reads and locks a ticket, or `NotFound`.
 async fn lock(conn: &mut PgConnection, id: TicketId) -> OpResult<TicketState> {
     crate::repo::tickets::lock(conn, id)

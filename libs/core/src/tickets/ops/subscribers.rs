@@ -2,11 +2,11 @@
 
 use sqlx::PgConnection;
 
-use super::{OpError, OpResult, lock, record};
+use super::{OpResult, lock, person, record};
 use crate::domain::{TicketId, UserId};
 use crate::permissions::Actor;
 use crate::permissions::tickets::{Refusal, can_subscribe, can_unsubscribe};
-use crate::repo::{subscriptions, ticket_users};
+use crate::repo::subscriptions;
 use crate::tickets::activity::ActivityKind;
 
 /// Subscribes an enabled user (by user name) to a ticket.
@@ -19,9 +19,7 @@ pub async fn subscribe(
 ) -> OpResult<()> {
     let s = lock(conn, id).await?;
     can_subscribe(actor, &s.facts())?;
-    let target = ticket_users::enabled_by_username(&mut *conn, username.trim())
-        .await?
-        .ok_or(OpError::Invalid("ticket-error-unknown-user"))?;
+    let target = person(conn, username).await?;
     if !subscriptions::subscribe(conn, id, target.user_id).await? {
         return Err(Refusal::Conflict("ticket-subscribe-already").into());
     }

@@ -3,7 +3,7 @@
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::{OpError, OpResult, activity_payload, lock, notify, reassign, record};
+use super::{OpError, OpResult, activity_payload, lock, notify, person, reassign, record};
 use crate::domain::{CategoryId, TicketId};
 use crate::permissions::Actor;
 use crate::permissions::tickets::{
@@ -12,7 +12,7 @@ use crate::permissions::tickets::{
 };
 use crate::repo::outbox::OutboxKind;
 use crate::repo::tickets::{self, TicketState};
-use crate::repo::{catalog, subscriptions, ticket_users};
+use crate::repo::{catalog, subscriptions};
 use crate::tickets::activity::ActivityKind;
 
 async fn set_status(conn: &mut PgConnection, state: &mut TicketState, kind: &str) -> OpResult<()> {
@@ -50,9 +50,7 @@ pub async fn assign(
 ) -> OpResult<Vec<i64>> {
     let mut s = lock(conn, id).await?;
     can_assign(actor, &s.facts())?;
-    let target = ticket_users::enabled_by_username(&mut *conn, username.trim())
-        .await?
-        .ok_or(OpError::Invalid("ticket-error-unknown-user"))?;
+    let target = person(conn, username).await?;
     if s.assignee_id == Some(target.user_id) {
         return Err(Refusal::Conflict("ticket-assign-already").into());
     }
