@@ -12,5 +12,6 @@ mod i18n;
 mod migrations;
 mod pages;
 mod tickets;
+mod tickets_permissions;
 mod tickets_support;
 mod tickets_workflow;
