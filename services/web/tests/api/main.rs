@@ -15,3 +15,4 @@ mod tickets;
 mod tickets_permissions;
 mod tickets_support;
 mod tickets_workflow;
+mod tickets_xss;
