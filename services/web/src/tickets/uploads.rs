@@ -178,9 +178,13 @@ pub async fn read(
         }
 
         let original = field.file_name().and_then(files::clean_name);
-        let first = match field.chunk().await {
-            Ok(c) => c,
-            Err(e) => return Ok((form, Some(from_multipart(&e)))),
+        // The first non-empty chunk, if any (an empty part may still yield an empty chunk).
+        let first = loop {
+            match field.chunk().await {
+                Ok(Some(c)) if c.is_empty() => continue,
+                Ok(c) => break c,
+                Err(e) => return Ok((form, Some(from_multipart(&e)))),
+            }
         };
         let allowed = settings.extensions();
         let original = match (original, first.as_ref()) {

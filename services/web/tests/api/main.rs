@@ -12,6 +12,7 @@ mod i18n;
 mod migrations;
 mod pages;
 mod tickets;
+mod tickets_attachments;
 mod tickets_permissions;
 mod tickets_support;
 mod tickets_workflow;
