@@ -13,6 +13,7 @@ mod migrations;
 mod pages;
 mod tickets;
 mod tickets_attachments;
+mod tickets_browser;
 mod tickets_permissions;
 mod tickets_support;
 mod tickets_workflow;
