@@ -91,6 +91,11 @@ pub const SOURCES: &[(&str, &str, &str)] = &[
         include_str!("../locales/en/listing.ftl"),
         include_str!("../locales/fr/listing.ftl"),
     ),
+    (
+        "tickets",
+        include_str!("../locales/en/tickets.ftl"),
+        include_str!("../locales/fr/tickets.ftl"),
+    ),
 ];
 
 fn build(

@@ -6,6 +6,7 @@ pub mod db;
 pub mod digest;
 pub mod domain;
 pub mod i18n;
+pub mod markdown;
 pub mod ops;
 pub mod password;
 pub mod permissions;
@@ -16,6 +17,7 @@ pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod tickets;
 pub mod tokens;
 
 pub use config::Config;

@@ -11,10 +11,13 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let h = resp.headers_mut();
     let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(csp),
-    );
+    // A handler may set a stricter policy of its own (attachments are served with `sandbox`).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -59,6 +62,11 @@ const ASSETS: &[Asset] = &[
         name: "flicket.css",
         content_type: "text/css; charset=utf-8",
         body: include_bytes!("../static/flicket.css"),
+    },
+    Asset {
+        name: "flicket-tickets.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../static/flicket-tickets.js"),
     },
     Asset {
         name: "favicon.svg",

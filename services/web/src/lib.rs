@@ -12,3 +12,4 @@ pub mod relay;
 pub mod seed;
 pub mod startup;
 pub mod state;
+pub mod tickets;

@@ -82,6 +82,13 @@ pub async fn run(config: &Config, args: SeedArgs) -> anyhow::Result<()> {
         tickets.set_position(done as u64);
     }
     tickets.finish();
+    // Bodies are rendered once, when written, like the web does (a handful of distinct texts).
+    let sources = seed::unrendered_sources(&mut conn).await?;
+    let html: Vec<String> = sources
+        .iter()
+        .map(|s| flicket_core::markdown::render(s))
+        .collect();
+    seed::store_rendered(&mut conn, &sources, &html).await?;
     seed::recount(&mut conn).await?;
     println!(
         "seeded {} users, {} tickets, {} replies in {:.1} s (user password: {SEEDED_PASSWORD})",

@@ -89,6 +89,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(auth::login::logout))
         .route("/language", post(pages::language::switch))
         .merge(crate::listing::routes())
+        .merge(crate::tickets::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))

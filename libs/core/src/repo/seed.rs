@@ -185,3 +185,41 @@ pub async fn next_ticket_number(conn: &mut PgConnection) -> sqlx::Result<i64> {
         .fetch_one(conn)
         .await
 }
+
+/// The distinct markdown sources of tickets and replies whose HTML has not been rendered yet (seeded rows).
+pub async fn unrendered_sources(conn: &mut PgConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(
+        r#"select content as "content!" from tickets where content_html = ''
+           union
+           select content from posts where content_html = ''"#
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Stores the rendered HTML of each source on every ticket and reply that has that source and no HTML yet.
+pub async fn store_rendered(
+    conn: &mut PgConnection,
+    sources: &[String],
+    html: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update tickets t set content_html = m.html
+         from unnest($1::text[], $2::text[]) as m (md, html)
+         where t.content = m.md and t.content_html = ''",
+        sources,
+        html
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "update posts p set content_html = m.html
+         from unnest($1::text[], $2::text[]) as m (md, html)
+         where p.content = m.md and p.content_html = ''",
+        sources,
+        html
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! `GET /tickets/{id}/history` and `GET /posts/{id}/history`: the previous versions of a text, rendered.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use flicket_core::domain::{PostId, TicketId};
+use flicket_core::permissions::Actor;
+use flicket_core::permissions::tickets::can_view;
+use flicket_core::repo::{posts, ticket_history, tickets};
+
+use super::{fmt_date, parse_id, tr};
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+use crate::pages::{PageCtx, render};
+use crate::state::AppState;
+
+/// One previous version.
+pub struct Version {
+    pub heading: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "tickets/history.html")]
+struct HistoryPage<'a> {
+    ctx: &'a PageCtx,
+    heading: String,
+    back_url: String,
+    versions: Vec<Version>,
+}
+
+async fn show(
+    state: &AppState,
+    ctx: &PageCtx,
+    actor: &Actor,
+    ticket_id: TicketId,
+    post_id: Option<PostId>,
+) -> Result<Response, AppError> {
+    let facts = tickets::facts(&state.pool, ticket_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    can_view(actor, &facts).map_err(|_| AppError::NotFound)?;
+    let unknown = ctx.t("activity-deleted-user");
+    let versions = ticket_history::list(&state.pool, ticket_id, post_id)
+        .await?
+        .into_iter()
+        .map(|v| Version {
+            heading: tr(
+                ctx.locale,
+                "history-entry",
+                &[
+                    ("name", v.author_name.as_deref().unwrap_or(&unknown)),
+                    ("date", &fmt_date(v.edited_at)),
+                ],
+            ),
+            html: v.original_html,
+        })
+        .collect();
+    let padded = ticket_id.padded();
+    let (heading, back_url) = match post_id {
+        None => (
+            tr(ctx.locale, "history-ticket-title", &[("id", &padded)]),
+            format!("/tickets/{ticket_id}"),
+        ),
+        Some(p) => (
+            tr(ctx.locale, "history-post-title", &[("id", &padded)]),
+            format!("/posts/{p}"),
+        ),
+    };
+    Ok(render(
+        ctx,
+        state,
+        &HistoryPage {
+            ctx,
+            heading,
+            back_url,
+            versions,
+        },
+    ))
+}
+
+/// The history of a ticket body.
+pub async fn ticket(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: TicketId = parse_id(&id)?;
+    show(&state, &ctx, &Actor::from(&user), id, None).await
+}
+
+/// The history of a reply.
+pub async fn post(
+    State(state): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    ctx: PageCtx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id: PostId = parse_id(&id)?;
+    let post = posts::get(&state.pool, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    show(&state, &ctx, &Actor::from(&user), post.ticket_id, Some(id)).await
+}

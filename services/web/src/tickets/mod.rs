@@ -1,0 +1,190 @@
+//! The ticket pages: create, view, reply, edit, the workflow actions, history, attachments, markdown preview and
+//! help, and redirects from Flicket's old URLs.
+
+mod actions;
+mod create;
+mod edit;
+mod files;
+mod forms;
+mod help;
+mod history;
+mod reply;
+mod uploads;
+mod view;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum_extra::extract::CookieJar;
+use chrono::{DateTime, Utc};
+use flicket_core::Locale;
+use flicket_core::i18n::FluentArgs;
+use flicket_core::permissions::tickets::Refusal;
+use flicket_core::tickets::ops::{Changed, OpError};
+
+use crate::error::AppError;
+use crate::pages::flash_cookie;
+use crate::state::AppState;
+
+/// Every ticket route. Upload routes read their body as a stream and enforce the limits of the settings themselves,
+/// so the default body limit is lifted there only.
+pub fn routes() -> Router<AppState> {
+    let streamed = || DefaultBodyLimit::disable();
+    Router::new()
+        // `GET /tickets` is the list of the `listing` area.
+        .route("/tickets", post(create::submit).layer(streamed()))
+        .route("/tickets/new", get(create::form))
+        .route("/tickets/{id}", get(view::show))
+        .route(
+            "/tickets/{id}/replies",
+            post(reply::submit).layer(streamed()),
+        )
+        .route(
+            "/tickets/{id}/edit",
+            get(edit::ticket_form)
+                .post(edit::ticket_submit)
+                .layer(streamed()),
+        )
+        .route("/tickets/{id}/history", get(history::ticket))
+        .route("/tickets/{id}/claim", post(actions::claim))
+        .route("/tickets/{id}/release", post(actions::release))
+        .route("/tickets/{id}/assign", post(actions::assign))
+        .route("/tickets/{id}/close", post(actions::close))
+        .route("/tickets/{id}/reopen", post(actions::reopen))
+        .route("/tickets/{id}/category", post(actions::category))
+        .route("/tickets/{id}/subscribers", post(actions::subscribe))
+        .route(
+            "/tickets/{id}/subscribers/{user_id}/delete",
+            post(actions::unsubscribe),
+        )
+        .route("/tickets/{id}/delete", post(actions::delete_ticket))
+        .route("/posts/{id}", get(view::post_redirect))
+        .route(
+            "/posts/{id}/edit",
+            get(edit::post_form)
+                .post(edit::post_submit)
+                .layer(streamed()),
+        )
+        .route("/posts/{id}/delete", post(actions::delete_post))
+        .route("/posts/{id}/history", get(history::post))
+        .route("/attachments/{id}", get(files::download))
+        .route("/preview", post(help::preview))
+        .route("/help/markdown", get(help::markdown))
+        .merge(help::legacy_routes())
+}
+
+/// Parses an id from the path; anything else is a 404 (never a 400 with parser text).
+fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// A redirect that shows a message on the next page.
+fn redirect_flash(state: &AppState, jar: CookieJar, to: &str, kind: &str, key: &str) -> Response {
+    (jar.add(flash_cookie(state, kind, key)), Redirect::to(to)).into_response()
+}
+
+/// Maps a refused or failed change: 404, 403, or back to the ticket with the reason.
+fn op_failed(
+    state: &AppState,
+    jar: CookieJar,
+    back_to: &str,
+    e: OpError,
+) -> Result<Response, AppError> {
+    match e {
+        OpError::NotFound => Err(AppError::NotFound),
+        OpError::Refused(Refusal::Forbidden) => Err(AppError::Forbidden),
+        OpError::Refused(Refusal::Conflict(key)) | OpError::Invalid(key) => {
+            Ok(redirect_flash(state, jar, back_to, "warning", key))
+        }
+        OpError::Db(e) => Err(e.into()),
+    }
+}
+
+/// After commit: pushes the outbox rows and removes the files of deleted attachments.
+fn after_commit(state: &AppState, changed: Changed) {
+    state.relay.after_commit(changed.outbox_ids);
+    files::remove_stored(state, changed.removed_files);
+}
+
+/// Dates as Flicket showed them (`dd-mm-YYYY HH:MM`, UTC).
+fn fmt_date(d: DateTime<Utc>) -> String {
+    d.format("%d-%m-%Y %H:%M").to_string()
+}
+
+/// Translates a message with several arguments.
+fn tr(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+    let mut fa = FluentArgs::new();
+    for (k, v) in args {
+        fa.set(k.to_string(), v.to_string());
+    }
+    locale.t_args(key, &fa)
+}
+
+/// A size for people: `10 MiB`, `512 KiB`, `300 bytes`.
+fn human_size(bytes: i64) -> String {
+    const MIB: i64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= 1024 {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
+/// Page numbers for a list of `total` items shown `per_page` at a time.
+#[derive(Debug, Clone)]
+pub struct Pager {
+    /// Current page (1-based).
+    pub page: i64,
+    /// Number of pages (at least 1).
+    pub pages: i64,
+    /// Link to the previous page.
+    pub prev: Option<String>,
+    /// Link to the next page.
+    pub next: Option<String>,
+}
+
+impl Pager {
+    fn new(requested: Option<i64>, total: i64, per_page: i64, base: &str) -> Self {
+        let per_page = per_page.max(1);
+        let pages = ((total + per_page - 1) / per_page).max(1);
+        let page = requested.unwrap_or(1).clamp(1, pages);
+        let link = |p: i64| format!("{base}?page={p}");
+        Self {
+            page,
+            pages,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+        }
+    }
+
+    fn offset(&self, per_page: i64) -> i64 {
+        (self.page - 1) * per_page.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_clamped() {
+        let p = Pager::new(Some(99), 101, 50, "/t");
+        assert_eq!((p.page, p.pages), (3, 3));
+        assert_eq!(p.prev.as_deref(), Some("/t?page=2"));
+        assert!(p.next.is_none());
+        let empty = Pager::new(Some(-4), 0, 50, "/t");
+        assert_eq!((empty.page, empty.pages, empty.offset(50)), (1, 1, 0));
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human_size(10 * 1024 * 1024), "10 MiB");
+        assert_eq!(human_size(25 * 1024 * 1024 / 10), "2.5 MiB");
+        assert_eq!(human_size(2048), "2 KiB");
+    }
+}
