@@ -80,11 +80,23 @@ struct Bundles {
 }
 
 /// The `.ftl` sources, one pair per area of the product.
-pub const SOURCES: &[(&str, &str, &str)] = &[(
-    "main",
-    include_str!("../locales/en/main.ftl"),
-    include_str!("../locales/fr/main.ftl"),
-)];
+pub const SOURCES: &[(&str, &str, &str)] = &[
+    (
+        "main",
+        include_str!("../locales/en/main.ftl"),
+        include_str!("../locales/fr/main.ftl"),
+    ),
+    (
+        "people",
+        include_str!("../locales/en/people.ftl"),
+        include_str!("../locales/fr/people.ftl"),
+    ),
+    (
+        "admin",
+        include_str!("../locales/en/admin.ftl"),
+        include_str!("../locales/fr/admin.ftl"),
+    ),
+];
 
 fn build(
     lang: LanguageIdentifier,

@@ -20,7 +20,11 @@ pub struct Actor {
 
 impl From<&SessionUser> for Actor {
     fn from(u: &SessionUser) -> Self {
-        Self { user_id: u.user_id, is_admin: u.is_admin, is_super_user: u.is_super_user }
+        Self {
+            user_id: u.user_id,
+            is_admin: u.is_admin,
+            is_super_user: u.is_super_user,
+        }
     }
 }
 
