@@ -1,7 +1,10 @@
 //! The web service: HTML pages (askama), sessions, CSRF, and the admin sub-commands.
 
+pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod cli;
+pub mod departments;
 pub mod error;
 pub mod health;
 pub mod http;
@@ -9,3 +12,4 @@ pub mod pages;
 pub mod relay;
 pub mod startup;
 pub mod state;
+pub mod users;

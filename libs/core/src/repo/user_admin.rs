@@ -7,6 +7,40 @@ use super::Db;
 use crate::domain::{Email, JobTitle, PersonName, UserId, Username};
 use crate::i18n::Locale;
 
+/// A new account created by an admin.
+pub struct NewAccount<'a> {
+    /// User name.
+    pub username: &'a Username,
+    /// Display name.
+    pub name: &'a PersonName,
+    /// Email.
+    pub email: &'a Email,
+    /// Job title.
+    pub job_title: &'a JobTitle,
+    /// Language.
+    pub locale: Locale,
+    /// argon2id hash of the initial password.
+    pub password_hash: &'a str,
+}
+
+/// Creates an account; a taken user name or email is a unique violation (`users_username_key`, `users_email_key`).
+#[tracing::instrument(skip_all, err)]
+pub async fn create<'c>(db: impl Db<'c>, a: &NewAccount<'_>) -> sqlx::Result<UserId> {
+    sqlx::query_scalar!(
+        r#"insert into users (username, name, email, job_title, locale, password_hash)
+           values ($1, $2, $3, $4, $5, $6)
+           returning user_id as "user_id: UserId""#,
+        a.username.as_str(),
+        a.name.as_str(),
+        a.email.as_str(),
+        a.job_title.as_str(),
+        a.locale.code(),
+        a.password_hash
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// Everything an admin may change on an account (besides groups and the disabled flag).
 pub struct AdminUpdate<'a> {
     /// User name (unique).
