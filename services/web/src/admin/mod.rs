@@ -17,7 +17,7 @@ mod users_actions;
 
 use axum::Router;
 use axum::middleware::from_fn;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 
 use crate::state::AppState;
 
@@ -57,5 +57,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/settings/test-email", post(test_email::send))
         .route("/admin/settings/test-email/{id}", get(test_email::status))
         .route("/admin/audit", get(audit::list))
+        // Unknown admin paths go through the guard too: an anonymous visitor or a non-admin learns nothing.
+        .route("/admin/{*rest}", any(crate::error::not_found))
         .route_layer(from_fn(guard::require_admin))
 }

@@ -4,10 +4,20 @@
 
 mod helpers;
 
+mod account;
+mod account_reset;
+mod admin;
+mod admin_browser;
+mod admin_matrix;
+mod admin_settings;
+mod admin_support;
 mod auth;
 mod browser;
 mod browser_auth;
+mod cli;
 mod csrf;
+mod departments;
 mod i18n;
 mod migrations;
 mod pages;
+mod users;
