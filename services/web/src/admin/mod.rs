@@ -14,6 +14,7 @@ mod settings_form;
 mod test_email;
 pub mod users;
 mod users_actions;
+mod users_save;
 
 use axum::Router;
 use axum::middleware::from_fn;
@@ -25,11 +26,11 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(home::show))
-        .route("/admin/users", get(users::list).post(users::create))
+        .route("/admin/users", get(users::list).post(users_save::create))
         .route("/admin/users/new", get(users::new_form))
         .route(
             "/admin/users/{id}",
-            get(users::edit_form).post(users::update),
+            get(users::edit_form).post(users_save::update),
         )
         .route("/admin/users/{id}/disable", post(users_actions::disable))
         .route("/admin/users/{id}/enable", post(users_actions::enable))

@@ -1,23 +1,20 @@
-//! `/admin/users`: the list of accounts, and creating and editing one (with its groups).
+//! `/admin/users`: the list of accounts and the user form (saved by `users_save`).
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
+use axum::response::{IntoResponse, Response};
 use flicket_core::Locale;
 use flicket_core::domain::{Email, GroupId, JobTitle, PersonName, UserId, Username};
 use flicket_core::repo::users::DirectoryEntry;
-use flicket_core::repo::{groups, user_admin, users};
-use flicket_core::{accounts, password};
+use flicket_core::repo::{groups, users};
 use serde::Deserialize;
 
 use super::form::FormPairs;
-use super::guard::{AdminUser, ClientIp, admin_transaction};
+use super::guard::AdminUser;
 use super::pager::Pager;
 use crate::error::AppError;
-use crate::pages::{PageCtx, flash_cookie, render};
+use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -145,15 +142,19 @@ pub async fn new_form(
 }
 
 /// Parsed user fields, or the messages of every field that did not parse.
-struct Parsed {
-    username: Username,
-    name: PersonName,
-    email: Email,
-    job_title: JobTitle,
-    locale: Locale,
+pub(super) struct Parsed {
+    pub username: Username,
+    pub name: PersonName,
+    pub email: Email,
+    pub job_title: JobTitle,
+    pub locale: Locale,
 }
 
-fn parse_fields(ctx: &PageCtx, form: &FormPairs, errors: &mut Vec<String>) -> Option<Parsed> {
+pub(super) fn parse_fields(
+    ctx: &PageCtx,
+    form: &FormPairs,
+    errors: &mut Vec<String>,
+) -> Option<Parsed> {
     let mut fail = |key: &str| errors.push(ctx.t(key));
     let username = Username::parse(form.get("username"))
         .map_err(|e| fail(e.key))
@@ -180,7 +181,7 @@ fn parse_fields(ctx: &PageCtx, form: &FormPairs, errors: &mut Vec<String>) -> Op
     })
 }
 
-fn typed_fields(form: &FormPairs, user_id: Option<UserId>) -> UserFields {
+pub(super) fn typed_fields(form: &FormPairs, user_id: Option<UserId>) -> UserFields {
     UserFields {
         user_id,
         username: form.get("username").chars().take(64).collect(),
@@ -192,7 +193,7 @@ fn typed_fields(form: &FormPairs, user_id: Option<UserId>) -> UserFields {
     }
 }
 
-fn ticked_groups(form: &FormPairs) -> Vec<GroupId> {
+pub(super) fn ticked_groups(form: &FormPairs) -> Vec<GroupId> {
     form.all("group")
         .iter()
         .filter_map(|g| g.parse().ok())
@@ -210,7 +211,7 @@ pub(super) fn taken_key(e: &sqlx::Error) -> Option<&'static str> {
     })
 }
 
-async fn form_again(
+pub(super) async fn form_again(
     state: &AppState,
     ctx: &PageCtx,
     f: UserFields,
@@ -227,88 +228,6 @@ async fn form_again(
         is_self,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(ctx, state, &page)).into_response())
-}
-
-/// Creates an account with an initial password chosen by the admin (checked by the password policy).
-pub async fn create(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let form = FormPairs::parse(&body);
-    let ticked = ticked_groups(&form);
-    let mut errors = vec![];
-    let parsed = parse_fields(&ctx, &form, &mut errors);
-    let pw = form.get("password");
-    let secret = parsed.as_ref().and_then(|p| {
-        match accounts::parse_new_password(pw, p.username.as_str(), p.email.as_str()) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                errors.push(ctx.t(e.key));
-                None
-            }
-        }
-    });
-    if pw != form.get("password_confirm") {
-        errors.push(ctx.t("error-password-mismatch"));
-    }
-    let (Some(p), Some(secret), true) = (parsed, secret, errors.is_empty()) else {
-        return form_again(
-            &state,
-            &ctx,
-            typed_fields(&form, None),
-            &ticked,
-            errors,
-            false,
-        )
-        .await;
-    };
-    let hash = password::hash(secret.secret())
-        .await
-        .map_err(anyhow::Error::from)?;
-    let mut tx = admin_transaction(&state, &admin).await?;
-    let new = user_admin::NewAccount {
-        username: &p.username,
-        name: &p.name,
-        email: &p.email,
-        job_title: &p.job_title,
-        locale: p.locale,
-        password_hash: &hash,
-    };
-    let user_id = match user_admin::create(&mut *tx, &new).await {
-        Ok(id) => id,
-        Err(e) => match taken_key(&e) {
-            Some(key) => {
-                drop(tx);
-                let errors = vec![ctx.t(key)];
-                return form_again(
-                    &state,
-                    &ctx,
-                    typed_fields(&form, None),
-                    &ticked,
-                    errors,
-                    false,
-                )
-                .await;
-            }
-            None => return Err(e.into()),
-        },
-    };
-    groups::set_for_user(&mut tx, user_id, &ticked).await?;
-    let data = serde_json::json!({
-        "username": p.username.as_str(), "name": p.name.as_str(), "email": p.email.as_str(),
-        "job_title": p.job_title.as_str(), "locale": p.locale.code(),
-        "groups": groups::of_user(&mut *tx, user_id).await?,
-    });
-    let target = format!("user:{user_id} {}", p.username.as_str());
-    super::audit::record(&mut tx, &admin, &ip, "user.create", &target, Some(data)).await?;
-    tx.commit().await?;
-    tracing::info!(user.id = user_id.0, "account created by an admin");
-    let jar = jar.add(flash_cookie(&state, "success", "admin-user-created"));
-    Ok((jar, Redirect::to(&format!("/admin/users/{user_id}"))).into_response())
 }
 
 /// The edit form of an account.
@@ -353,79 +272,4 @@ pub(super) async fn edit_page(
         is_self,
     };
     Ok((status, render(ctx, state, &page)).into_response())
-}
-
-/// Saves an account's fields and groups. Removing the last enabled admin from `admin` is refused.
-pub async fn update(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    body: Bytes,
-) -> Result<Response, AppError> {
-    let id = UserId(id);
-    let before = users::profile(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let form = FormPairs::parse(&body);
-    let ticked = ticked_groups(&form);
-    let is_self = admin.0.user_id == id;
-    let mut errors = vec![];
-    let again = |errors| {
-        let mut f = typed_fields(&form, Some(id));
-        f.disabled = before.disabled;
-        form_again(&state, &ctx, f, &ticked, errors, is_self)
-    };
-    let Some(p) = parse_fields(&ctx, &form, &mut errors) else {
-        return again(errors).await;
-    };
-    let mut tx = admin_transaction(&state, &admin).await?;
-    let groups_before = groups::of_user(&mut *tx, id).await?;
-    let admin_group = groups::list(&mut *tx)
-        .await?
-        .into_iter()
-        .find(|g| g.name == "admin")
-        .map(|g| g.group_id);
-    let loses_admin =
-        admin_group.is_some_and(|g| groups_before.contains(&g) && !ticked.contains(&g));
-    if loses_admin
-        && user_admin::is_enabled_admin(&mut tx, id).await?
-        && user_admin::other_enabled_admins(&mut tx, id).await? == 0
-    {
-        drop(tx);
-        return again(vec![ctx.t("error-last-admin")]).await;
-    }
-    let upd = user_admin::AdminUpdate {
-        username: &p.username,
-        name: &p.name,
-        email: &p.email,
-        job_title: &p.job_title,
-        locale: p.locale,
-    };
-    match user_admin::update(&mut tx, id, &upd).await {
-        Ok(true) => {}
-        Ok(false) => return Err(AppError::NotFound),
-        Err(e) => match taken_key(&e) {
-            Some(key) => {
-                drop(tx);
-                return again(vec![ctx.t(key)]).await;
-            }
-            None => return Err(e.into()),
-        },
-    }
-    groups::set_for_user(&mut tx, id, &ticked).await?;
-    let groups_after = groups::of_user(&mut *tx, id).await?;
-    let data = serde_json::json!({
-        "before": { "username": before.username, "name": before.name, "email": before.email,
-                    "job_title": before.job_title, "locale": before.locale, "groups": groups_before },
-        "after": { "username": p.username.as_str(), "name": p.name.as_str(), "email": p.email.as_str(),
-                   "job_title": p.job_title.as_str(), "locale": p.locale.code(), "groups": groups_after },
-    });
-    let target = format!("user:{id} {}", p.username.as_str());
-    super::audit::record(&mut tx, &admin, &ip, "user.update", &target, Some(data)).await?;
-    tx.commit().await?;
-    let jar = jar.add(flash_cookie(&state, "success", "admin-user-saved"));
-    Ok((jar, Redirect::to(&format!("/admin/users/{id}"))).into_response())
 }

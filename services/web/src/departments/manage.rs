@@ -1,12 +1,12 @@
-//! Creating, renaming and deleting departments and categories: admins and super users only. Deleting is refused,
-//! with the reason, while a ticket uses the department's categories or the category.
+//! Creating, renaming and deleting departments: admins and super users only. Deleting is refused, with the reason,
+//! while a ticket uses one of the department's categories.
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use flicket_core::domain::{CategoryId, CategoryName, DepartmentId, DepartmentName};
+use flicket_core::domain::{DepartmentId, DepartmentName};
 use flicket_core::repo;
 use flicket_core::repo::audit::{self, NewEntry};
 use flicket_core::repo::catalog_admin::{self as catalog, Deleted};
@@ -23,10 +23,10 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 pub struct NameForm {
     #[serde(default)]
-    name: String,
+    pub(super) name: String,
 }
 
-async fn record(
+pub(super) async fn record(
     conn: &mut PgConnection,
     staff: &StaffUser,
     ip: &ClientIp,
@@ -44,12 +44,12 @@ async fn record(
     audit::record(conn, &entry).await
 }
 
-fn to(state: &AppState, jar: CookieJar, path: &str, key: &str) -> Response {
+pub(super) fn to(state: &AppState, jar: CookieJar, path: &str, key: &str) -> Response {
     let jar = jar.add(flash_cookie(state, "success", key));
     (jar, Redirect::to(path)).into_response()
 }
 
-async fn refuse(
+pub(super) async fn refuse(
     state: &AppState,
     ctx: &PageCtx,
     id: DepartmentId,
@@ -196,154 +196,6 @@ pub async fn delete_department(
         Err(e) if repo::is_foreign_key_violation(&e) => {
             drop(tx);
             let msg = ctx.t1("error-department-in-use", "count", "1");
-            refuse(&state, &ctx, id, msg, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Adds a category to a department.
-pub async fn create_category(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Path(id): Path<i64>,
-    Form(form): Form<NameForm>,
-) -> Result<Response, AppError> {
-    let id = DepartmentId(id);
-    catalog::department(&state.pool, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let name = match CategoryName::parse(&form.name) {
-        Ok(n) => n,
-        Err(e) => {
-            return refuse(
-                &state,
-                &ctx,
-                id,
-                ctx.t(e.key),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let mut tx = state.pool.begin().await?;
-    let cid = match catalog::create_category(&mut *tx, id, &name).await {
-        Ok(c) => c,
-        Err(e) if repo::is_unique_violation(&e) => {
-            drop(tx);
-            let msg = ctx.t("error-category-taken");
-            return refuse(&state, &ctx, id, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(e) if repo::is_foreign_key_violation(&e) => return Err(AppError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    let target = format!("category:{cid} {} department:{id}", name.as_str());
-    record(&mut tx, &staff, &ip, "category.create", &target, None).await?;
-    tx.commit().await?;
-    Ok(to(
-        &state,
-        jar,
-        &format!("/departments/{id}"),
-        "departments-saved",
-    ))
-}
-
-/// Renames a category.
-pub async fn rename_category(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Path((id, cid)): Path<(i64, i64)>,
-    Form(form): Form<NameForm>,
-) -> Result<Response, AppError> {
-    let (id, cid) = (DepartmentId(id), CategoryId(cid));
-    let name = match CategoryName::parse(&form.name) {
-        Ok(n) => n,
-        Err(e) => {
-            return refuse(
-                &state,
-                &ctx,
-                id,
-                ctx.t(e.key),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let mut tx = state.pool.begin().await?;
-    let old = match catalog::rename_category(&mut *tx, id, cid, &name).await {
-        Ok(Some(old)) => old,
-        Ok(None) => return Err(AppError::NotFound),
-        Err(e) if repo::is_unique_violation(&e) => {
-            drop(tx);
-            let msg = ctx.t("error-category-taken");
-            return refuse(&state, &ctx, id, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let data = serde_json::json!({ "before": old, "after": name.as_str() });
-    record(
-        &mut tx,
-        &staff,
-        &ip,
-        "category.rename",
-        &format!("category:{cid}"),
-        Some(data),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(to(
-        &state,
-        jar,
-        &format!("/departments/{id}"),
-        "departments-saved",
-    ))
-}
-
-/// Deletes a category unless a ticket uses it.
-pub async fn delete_category(
-    State(state): State<AppState>,
-    staff: StaffUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Path((id, cid)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    let (id, cid) = (DepartmentId(id), CategoryId(cid));
-    let mut tx = state.pool.begin().await?;
-    match catalog::delete_category(&mut tx, id, cid).await {
-        Ok(Deleted::Yes(name)) => {
-            record(
-                &mut tx,
-                &staff,
-                &ip,
-                "category.delete",
-                &format!("category:{cid} {name}"),
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(to(
-                &state,
-                jar,
-                &format!("/departments/{id}"),
-                "departments-deleted-category",
-            ))
-        }
-        Ok(Deleted::InUse(n)) => {
-            drop(tx);
-            let msg = ctx.t1("error-category-in-use", "count", &n.to_string());
-            refuse(&state, &ctx, id, msg, StatusCode::CONFLICT).await
-        }
-        Ok(Deleted::NotFound) => Err(AppError::NotFound),
-        Err(e) if repo::is_foreign_key_violation(&e) => {
-            drop(tx);
-            let msg = ctx.t1("error-category-in-use", "count", "1");
             refuse(&state, &ctx, id, msg, StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),

@@ -2,6 +2,7 @@
 //! create, rename and delete them (checked on the server: Flicket let anyone do it). `/admin/departments` shows the
 //! same page inside the admin area.
 
+mod categories;
 mod manage;
 
 use askama::Template;
@@ -31,15 +32,15 @@ pub fn routes() -> Router<AppState> {
         .route("/departments/{id}/delete", post(manage::delete_department))
         .route(
             "/departments/{id}/categories",
-            post(manage::create_category),
+            post(categories::create_category),
         )
         .route(
             "/departments/{id}/categories/{category}/rename",
-            post(manage::rename_category),
+            post(categories::rename_category),
         )
         .route(
             "/departments/{id}/categories/{category}/delete",
-            post(manage::delete_category),
+            post(categories::delete_category),
         )
 }
 

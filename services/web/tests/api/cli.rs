@@ -30,6 +30,7 @@ fn run(database_url: &str, args: &[&str]) -> (bool, String, String) {
         .args(args)
         .env("FLICKET_DATABASE_URL", database_url)
         .env("FLICKET_LOG_FORMAT", "json")
+        .env("FLICKET_DATABASE_MAX_CONNECTIONS", "2")
         .output()
         .unwrap();
     (

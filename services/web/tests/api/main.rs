@@ -8,6 +8,7 @@ mod account;
 mod account_reset;
 mod admin;
 mod admin_browser;
+mod admin_groups;
 mod admin_matrix;
 mod admin_settings;
 mod admin_support;
