@@ -43,7 +43,7 @@ pub fn routes() -> Router<AppState> {
             get(reset::request_form).post(reset::request),
         )
         .route(
-            "/password-reset/{token}",
+            "/password-reset/new",
             get(reset::form).post(reset::complete),
         )
 }

@@ -8,7 +8,7 @@
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -40,7 +40,7 @@ pub async fn issue(conn: &mut PgConnection, user_id: UserId) -> Result<Option<i6
         ticket_id: None,
         payload: serde_json::json!({
             "token": token,
-            "path": format!("/password-reset/{token}"),
+            "path": format!("/password-reset/new?token={token}"),
             "expires_minutes": password_resets::TTL_SECS / 60,
         }),
     };
@@ -72,9 +72,18 @@ pub struct RequestForm {
     email: String,
 }
 
-/// The new-password form.
+/// The query of the emailed link.
+#[derive(Deserialize)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The new-password form (the token travels in a hidden field, never in a path that could be logged).
 #[derive(Deserialize)]
 pub struct ResetForm {
+    #[serde(default)]
+    token: String,
     #[serde(default)]
     new_password: String,
     #[serde(default)]
@@ -185,24 +194,24 @@ fn reset_page(
         .into_response()
 }
 
-/// `GET /password-reset/{token}`: the new-password form, or why the link cannot be used.
+/// `GET /password-reset/new?token=…`: the new-password form, or why the link cannot be used.
 pub async fn form(
     State(state): State<AppState>,
     ctx: PageCtx,
-    Path(token): Path<String>,
+    Query(LinkQuery { token }): Query<LinkQuery>,
 ) -> Result<Response, AppError> {
     let valid = target(&state, &token).await?.is_some();
     Ok(reset_page(&state, &ctx, &token, valid, vec![]))
 }
 
-/// `POST /password-reset/{token}`: sets the password, uses up the link, ends every session.
+/// `POST /password-reset/new`: sets the password, uses up the link, ends every session.
 pub async fn complete(
     State(state): State<AppState>,
     ctx: PageCtx,
     jar: CookieJar,
-    Path(token): Path<String>,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, AppError> {
+    let token = form.token.clone();
     let Some(t) = target(&state, &token).await? else {
         return Ok(reset_page(&state, &ctx, &token, false, vec![]));
     };

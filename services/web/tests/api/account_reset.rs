@@ -23,8 +23,9 @@ async fn mailed_token(pool: &PgPool) -> String {
 async fn set(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
     post(
         app,
-        &format!("/password-reset/{token}"),
+        "/password-reset/new",
         &[
+            ("token", token),
             ("new_password", password),
             ("new_password_confirm", password),
         ],
@@ -69,7 +70,7 @@ async fn the_link_sets_a_new_password_once_and_signs_out_every_session(pool: PgP
     ask(&app, "ADA@example.com").await;
     let token = mailed_token(&pool).await;
     assert!(
-        app.get_text(&format!("/password-reset/{token}"))
+        app.get_text(&format!("/password-reset/new?token={token}"))
             .await
             .contains("Choose a new password")
     );
@@ -132,11 +133,19 @@ async fn expired_replaced_wrong_and_stale_links_are_refused(pool: PgPool) {
     );
     let wrong = "A".repeat(43);
     assert_eq!(
-        app.get(&format!("/password-reset/{wrong}")).await.status(),
+        app.get(&format!("/password-reset/new?token={wrong}"))
+            .await
+            .status(),
         StatusCode::BAD_REQUEST
     );
     assert_eq!(
-        app.get("/password-reset/..%2F..%2Fetc").await.status(),
+        app.get("/password-reset/new?token=..%2F..%2Fetc")
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/password-reset/new").await.status(),
         StatusCode::BAD_REQUEST
     );
 
