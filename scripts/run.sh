@@ -7,6 +7,8 @@ bin="${CARGO_TARGET_DIR:?}/debug"
 export FLICKET_DATABASE_URL="${FLICKET_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/flicket}"
 export FLICKET_BASE_URL="${FLICKET_BASE_URL:-http://127.0.0.1:8080}"
 export FLICKET_UPLOAD_DIR="${FLICKET_UPLOAD_DIR:-$PWD/data/uploads}"
+# A laptop sends mail to a local sink: let the SMTP settings point at it (never set this in production).
+export FLICKET_SMTP_ALLOW_PRIVATE="${FLICKET_SMTP_ALLOW_PRIVATE:-true}"
 
 cargo build --workspace --bins
 mkdir -p "$FLICKET_UPLOAD_DIR"

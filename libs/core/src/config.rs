@@ -25,6 +25,7 @@ pub const KNOWN_VARS: &[(&str, bool)] = &[
     ("FLICKET_ADMIN_USERNAME", false),
     ("FLICKET_ADMIN_EMAIL", false),
     ("FLICKET_ADMIN_PASSWORD", true),
+    ("FLICKET_SMTP_ALLOW_PRIVATE", false),
 ];
 
 /// Development secret used when `FLICKET_SECRET_KEY` is unset; refused for an https base URL.
@@ -98,6 +99,9 @@ pub struct Config {
     pub admin_email: Option<String>,
     /// Admin password for `setup`.
     pub admin_password: Option<SecretString>,
+    /// Whether the SMTP host may be a loopback/private address and the port any port (a development mail sink).
+    /// Off by default: in production the SSRF guard refuses internal addresses.
+    pub smtp_allow_private: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -123,6 +127,7 @@ impl std::fmt::Debug for Config {
                 "admin_password",
                 &self.admin_password.as_ref().map(|_| "[redacted]"),
             )
+            .field("smtp_allow_private", &self.smtp_allow_private)
             .finish()
     }
 }
@@ -230,6 +235,7 @@ impl Config {
             admin_username: env.get("FLICKET_ADMIN_USERNAME")?,
             admin_email: env.get("FLICKET_ADMIN_EMAIL")?,
             admin_password: env.get("FLICKET_ADMIN_PASSWORD")?.map(SecretString::from),
+            smtp_allow_private: env.parse("FLICKET_SMTP_ALLOW_PRIVATE", false)?,
         })
     }
 
@@ -314,6 +320,13 @@ mod tests {
         assert_eq!(c.listen.port(), 8080);
         assert_eq!(c.mailer_listen.port(), 8081);
         assert_eq!(c.log_format, LogFormat::Auto);
+        assert!(
+            !c.smtp_allow_private,
+            "the SSRF guard is on unless the operator turns it off"
+        );
+        let dev = Config::from_vars(vars(&[("FLICKET_SMTP_ALLOW_PRIVATE", "true")])).unwrap();
+        assert!(dev.smtp_allow_private);
+        assert!(Config::from_vars(vars(&[("FLICKET_SMTP_ALLOW_PRIVATE", "yes please")])).is_err());
     }
 
     #[test]

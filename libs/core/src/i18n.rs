@@ -96,6 +96,16 @@ pub const SOURCES: &[(&str, &str, &str)] = &[
         include_str!("../locales/en/tickets.ftl"),
         include_str!("../locales/fr/tickets.ftl"),
     ),
+    (
+        "people",
+        include_str!("../locales/en/people.ftl"),
+        include_str!("../locales/fr/people.ftl"),
+    ),
+    (
+        "admin",
+        include_str!("../locales/en/admin.ftl"),
+        include_str!("../locales/fr/admin.ftl"),
+    ),
 ];
 
 fn build(

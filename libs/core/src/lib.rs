@@ -1,17 +1,20 @@
 //! Flicket's core: domain types and rules, the repository layer (all SQL), password hashing, i18n, configuration
 //! and telemetry. No HTTP and no SMTP: the services own those.
 
+pub mod accounts;
 pub mod config;
 pub mod db;
 pub mod digest;
 pub mod domain;
 pub mod i18n;
 pub mod markdown;
+pub mod net_guard;
 pub mod ops;
 pub mod password;
 pub mod permissions;
 pub mod repo;
 pub mod search;
+pub mod secrets;
 pub mod setup;
 pub mod shutdown;
 pub mod telemetry;

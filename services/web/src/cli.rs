@@ -81,3 +81,118 @@ pub async fn setup(config: &Config, args: SetupArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `flicket-web users …`: move accounts between installations (Flicket's `users.json` format).
+#[derive(clap::Subcommand)]
+pub enum UsersCommand {
+    /// Write every account (with its password hash) as JSON to FILE, or to standard output.
+    Export {
+        /// Where to write; refused if the file exists, unless --force.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Overwrite FILE.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Create the accounts of a JSON file; existing user names and emails are skipped, never duplicated.
+    Import {
+        /// The JSON file (Flicket's `users.json` or our export).
+        file: std::path::PathBuf,
+    },
+}
+
+/// Runs a `users` sub-command.
+pub async fn users(config: &Config, command: UsersCommand) -> anyhow::Result<()> {
+    use flicket_core::accounts::transfer;
+    let pool = flicket_core::db::pool(config)?;
+    match command {
+        UsersCommand::Export { out, force } => {
+            let mut conn = pool.acquire().await?;
+            let json = transfer::export_json(&mut conn).await?;
+            match out {
+                None => print!("{json}"),
+                Some(path) => {
+                    write_private(&path, json.as_bytes(), force)?;
+                    eprintln!(
+                        "exported to {} (it holds password hashes: keep it private)",
+                        path.display()
+                    );
+                }
+            }
+        }
+        UsersCommand::Import { file } => {
+            let meta = std::fs::metadata(&file)?;
+            anyhow::ensure!(
+                meta.len() <= 64 * 1024 * 1024,
+                "{} is larger than 64 MiB",
+                file.display()
+            );
+            let text = std::fs::read_to_string(&file)?;
+            let mut tx = pool.begin().await?;
+            let report = transfer::import_json(&mut tx, &text).await?;
+            let entry = flicket_core::repo::audit::NewEntry {
+                actor_id: None,
+                action: "cli.users_import",
+                target: "users",
+                data: Some(
+                    serde_json::json!({ "created": report.created, "skipped": report.skipped.len() }),
+                ),
+                ip: None,
+            };
+            flicket_core::repo::audit::record(&mut *tx, &entry).await?;
+            tx.commit().await?;
+            for name in &report.created {
+                println!("created {name}");
+            }
+            for (name, reason) in &report.skipped {
+                println!("skipped {name}: {reason}");
+            }
+            println!(
+                "{} created, {} skipped",
+                report.created.len(),
+                report.skipped.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes a file readable by its owner only (it holds password hashes).
+fn write_private(path: &std::path::Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            anyhow::anyhow!("{} exists; pass --force to overwrite it", path.display())
+        } else {
+            anyhow::anyhow!("cannot write {}: {e}", path.display())
+        }
+    })?;
+    file.write_all(bytes)?;
+    Ok(())
+}
+
+/// `flicket-web recount`: recomputes every user's stored post and assignment counters and prints what changed.
+pub async fn recount(config: &Config) -> anyhow::Result<()> {
+    let pool = flicket_core::db::pool(config)?;
+    let fixes = flicket_core::repo::user_admin::recount(&pool).await?;
+    for f in &fixes {
+        println!(
+            "{}: posts {} → {}, assigned {} → {}",
+            f.username, f.posts_before, f.posts_after, f.assigned_before, f.assigned_after
+        );
+    }
+    println!("{} user(s) corrected", fixes.len());
+    Ok(())
+}

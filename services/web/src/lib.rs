@@ -1,8 +1,11 @@
 //! The web service: HTML pages (askama), sessions, CSRF, and the admin sub-commands.
 
+pub mod account;
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod departments;
 pub mod error;
 pub mod health;
 pub mod http;
@@ -13,3 +16,4 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod tickets;
+pub mod users;

@@ -1,4 +1,4 @@
-//! `flicket-web`: the web UI and API, plus the admin sub-commands `migrate` and `setup`.
+//! `flicket-web`: the web UI and API, plus the admin sub-commands `migrate`, `setup`, `users` and `recount`.
 
 use clap::{Parser, Subcommand};
 use flicket_core::Config;
@@ -20,6 +20,11 @@ enum Command {
     Setup(flicket_web::cli::SetupArgs),
     /// Fill the database with deterministic demo data (for trying things out and for benchmarks).
     Seed(flicket_web::seed::SeedArgs),
+    /// Export or import accounts as JSON (Flicket's users.json format).
+    #[command(subcommand)]
+    Users(flicket_web::cli::UsersCommand),
+    /// Recompute every user's post and assignment counters.
+    Recount,
 }
 
 #[tokio::main]
@@ -36,5 +41,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => flicket_web::cli::migrate(&config).await,
         Command::Setup(args) => flicket_web::cli::setup(&config, args).await,
         Command::Seed(args) => flicket_web::seed::run(&config, args).await,
+        Command::Users(command) => flicket_web::cli::users(&config, command).await,
+        Command::Recount => flicket_web::cli::recount(&config).await,
     }
 }

@@ -44,8 +44,10 @@ impl Application {
                 .map(|s| s.base_url)
                 .unwrap_or_else(|_| format!("http://{}", config.listen)),
         };
+        let nats = flicket_core::ops::nats_client(&config, "flicket-web").await?;
         let state = AppState {
             pool,
+            nats,
             cookies: Arc::new(CookieSettings::for_base_url(&base_url)),
             config: Arc::new(config),
             relay: crate::relay::Relay::default(),
@@ -90,6 +92,10 @@ pub fn router(state: AppState) -> Router {
         .route("/language", post(pages::language::switch))
         .merge(crate::listing::routes())
         .merge(crate::tickets::routes())
+        .merge(crate::users::routes())
+        .merge(crate::account::routes())
+        .merge(crate::departments::routes())
+        .merge(crate::admin::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))

@@ -16,4 +16,6 @@ pub struct AppState {
     pub cookies: Arc<crate::auth::cookies::CookieSettings>,
     /// Pushes committed outbox rows to the mailer's queue.
     pub relay: crate::relay::Relay,
+    /// NATS, for best-effort events (`flicket.config.changed`); connects and reconnects in the background.
+    pub nats: async_nats::Client,
 }

@@ -40,6 +40,8 @@ id_type! {
     StatusId,
     /// A priority's id.
     PriorityId,
+    /// A group's id.
+    GroupId,
 }
 
 impl TicketId {

@@ -10,7 +10,7 @@ pub struct ParseError {
     pub key: &'static str,
 }
 
-fn err(key: &'static str) -> ParseError {
+pub(crate) fn err(key: &'static str) -> ParseError {
     ParseError { key }
 }
 
@@ -23,7 +23,12 @@ fn clean(raw: &str, multiline: bool) -> Result<String, ParseError> {
     Ok(raw.trim().to_owned())
 }
 
-fn in_range(s: &str, min: usize, max: usize) -> bool {
+/// One line of text: trimmed, no control characters.
+pub(crate) fn clean_line(raw: &str) -> Result<String, ParseError> {
+    clean(raw, false)
+}
+
+pub(crate) fn in_range(s: &str, min: usize, max: usize) -> bool {
     let n = s.chars().count();
     (min..=max).contains(&n)
 }

@@ -4,11 +4,15 @@
 pub mod activities;
 pub mod api_tokens;
 pub mod attachments;
+pub mod audit;
 pub mod catalog;
+pub mod catalog_admin;
 pub mod digests;
+pub mod groups;
 pub mod housekeeping;
 pub mod login_attempts;
 pub mod outbox;
+pub mod password_resets;
 pub mod posts;
 pub mod seed;
 pub mod sessions;
@@ -18,8 +22,30 @@ pub mod ticket_history;
 pub mod ticket_list;
 pub mod ticket_users;
 pub mod tickets;
+pub mod user_admin;
 pub mod users;
 
 /// Any PostgreSQL executor: a pool, a connection or a transaction.
 pub trait Db<'c>: sqlx::PgExecutor<'c> {}
 impl<'c, T: sqlx::PgExecutor<'c>> Db<'c> for T {}
+
+/// Whether an error is a unique-constraint violation (SQLSTATE 23505): the caller answers "already taken".
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.code().as_deref() == Some("23505"))
+}
+
+/// Whether an error is a foreign-key violation (SQLSTATE 23503): the row is still in use, or its parent is gone.
+pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.code().as_deref() == Some("23503"))
+}
+
+/// A `LIKE` pattern that matches `text` anywhere, with `%`, `_` and `\` in the text taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}

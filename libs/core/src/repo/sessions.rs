@@ -120,3 +120,20 @@ pub async fn delete_expired<'c>(db: impl Db<'c>) -> sqlx::Result<u64> {
             .rows_affected(),
     )
 }
+
+/// Ends every session of a user except one (a password change signs out the user's other browsers).
+#[tracing::instrument(skip_all, fields(user.id = %user_id), err)]
+pub async fn delete_others_for_user<'c>(
+    db: impl Db<'c>,
+    user_id: UserId,
+    keep: Uuid,
+) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
+        "delete from sessions where user_id = $1 and session_id <> $2",
+        user_id.0,
+        keep
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}

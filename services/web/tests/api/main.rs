@@ -4,10 +4,20 @@
 
 mod helpers;
 
+mod account;
+mod account_reset;
+mod admin;
+mod admin_browser;
+mod admin_groups;
+mod admin_matrix;
+mod admin_settings;
+mod admin_support;
 mod auth;
 mod browser;
 mod browser_auth;
+mod cli;
 mod csrf;
+mod departments;
 mod i18n;
 mod listing;
 mod migrations;
@@ -20,3 +30,4 @@ mod tickets_permissions;
 mod tickets_support;
 mod tickets_workflow;
 mod tickets_xss;
+mod users;

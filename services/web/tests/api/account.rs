@@ -1,0 +1,254 @@
+//! A person's own account: profile, password change, avatar, and the password-reset flow.
+
+use flicket_core::Locale;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::admin_support::*;
+use crate::helpers::*;
+
+fn profile<'a>(email: &'a str, current: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", "Ada Lovelace"),
+        ("email", email),
+        ("job_title", "Analyst"),
+        ("locale", "fr"),
+        ("digest_opt_out", "on"),
+        ("current_password", current),
+    ]
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_profile_is_saved_and_extra_fields_are_ignored(pool: PgPool) {
+    let ada = app_as(&pool, Role::User, "ada").await;
+    let mut fields = profile("ada@example.com", "");
+    fields.extend([
+        ("is_admin", "true"),
+        ("group", "1"),
+        ("disabled", "true"),
+        ("username", "root"),
+    ]);
+    let resp = post(&ada, "/account", &fields).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let row: (String, String, String, bool, String, bool) = sqlx::query_as(
+        "select username, name, locale, digest_opt_out, job_title, disabled from users",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        row,
+        (
+            "ada".into(),
+            "Ada Lovelace".into(),
+            "fr".into(),
+            true,
+            "Analyst".into(),
+            false
+        )
+    );
+    assert!(
+        !is_admin(&pool, user_id(&pool, "ada").await).await,
+        "no mass assignment"
+    );
+    assert!(
+        ada.get_text("/account").await.contains("Mon compte"),
+        "the new language applies at once"
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn changing_the_email_needs_the_password_and_a_free_address(pool: PgPool) {
+    create_user(&pool, "grace", false, Locale::En).await;
+    let ada = app_as(&pool, Role::User, "ada").await;
+    let resp = post(&ada, "/account", &profile("new@example.com", "")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("current password is not correct")
+    );
+    let resp = post(&ada, "/account", &profile("GRACE@example.com", PASSWORD)).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("already used"));
+    let resp = post(&ada, "/account", &profile("not-an-address", PASSWORD)).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let resp = post(&ada, "/account", &profile("new@example.com", PASSWORD)).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let email: String = sqlx::query_scalar("select email from users where username = 'ada'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(email, "new@example.com");
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_password_change_keeps_this_session_and_ends_the_others(pool: PgPool) {
+    let here = app_as(&pool, Role::User, "ada").await;
+    let elsewhere = spawn_app(pool.clone()).await;
+    elsewhere.login("ada", PASSWORD).await;
+    let change = |current: &'static str, new: &'static str, confirm: &'static str| {
+        let here = &here;
+        async move {
+            post(
+                here,
+                "/account/password",
+                &[
+                    ("current_password", current),
+                    ("new_password", new),
+                    ("new_password_confirm", confirm),
+                ],
+            )
+            .await
+        }
+    };
+    for (current, new, confirm, text) in [
+        (
+            "wrong password!",
+            "a brand new passphrase",
+            "a brand new passphrase",
+            "not correct",
+        ),
+        (PASSWORD, "qwertyuiop", "qwertyuiop", "most common"),
+        (
+            PASSWORD,
+            "ada-and-more-ada",
+            "ada-and-more-ada",
+            "must not contain",
+        ),
+        (
+            PASSWORD,
+            "a brand new passphrase",
+            "another one",
+            "different",
+        ),
+    ] {
+        let resp = change(current, new, confirm).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+        assert!(resp.text().await.unwrap().contains(text), "{text}");
+    }
+    let resp = change(PASSWORD, "a brand new passphrase", "a brand new passphrase").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        here.get("/account").await.status(),
+        StatusCode::OK,
+        "this session stays"
+    );
+    assert_eq!(
+        elsewhere.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "the other one ended"
+    );
+    let fresh = spawn_app(pool.clone()).await;
+    assert_eq!(
+        fresh.login("ada", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        fresh.login("ada", "a brand new passphrase").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn guessing_the_current_password_is_rate_limited(pool: PgPool) {
+    let ada = app_as(&pool, Role::User, "ada").await;
+    for _ in 0..10 {
+        let fields = [
+            ("current_password", "guess"),
+            ("new_password", "a brand new passphrase"),
+            ("new_password_confirm", "a brand new passphrase"),
+        ];
+        post(&ada, "/account/password", &fields).await;
+    }
+    let fields = [
+        ("current_password", PASSWORD),
+        ("new_password", "a brand new passphrase"),
+        ("new_password_confirm", "a brand new passphrase"),
+    ];
+    let resp = post(&ada, "/account/password", &fields).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("Too many"));
+}
+
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";
+
+async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> reqwest::Response {
+    let token = app.csrf("/account").await;
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+    let form = reqwest::multipart::Form::new().part("avatar", part);
+    app.client
+        .post(app.url(&format!("/account/avatar?csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn avatars_are_images_only_and_served_as_attachments(pool: PgPool) {
+    let dir = std::env::temp_dir().join(format!("flicket-avatars-{}", uuid::Uuid::new_v4()));
+    let vars = [
+        ("FLICKET_LISTEN", "127.0.0.1:0".to_owned()),
+        ("FLICKET_UPLOAD_DIR", dir.display().to_string()),
+    ];
+    let config =
+        flicket_core::Config::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))
+            .unwrap();
+    create_user(&pool, "ada", false, Locale::En).await;
+    let ada = spawn_app_with(pool.clone(), config).await;
+    ada.login("ada", PASSWORD).await;
+    let id = user_id(&pool, "ada").await;
+
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+    let resp = upload(&ada, "evil.png", svg).await;
+    assert_eq!(location(&resp), "/account");
+    assert!(
+        ada.get_text("/account")
+            .await
+            .contains("PNG, JPEG, GIF or WebP image")
+    );
+    let resp = upload(&ada, "big.png", [PNG, &vec![0u8; 1024 * 1024]].concat()).await;
+    assert!(
+        resp.status() == StatusCode::SEE_OTHER || resp.status() == StatusCode::PAYLOAD_TOO_LARGE
+    );
+    assert_eq!(
+        ada.get(&format!("/users/{id}/avatar")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    assert_eq!(
+        upload(&ada, "me.txt", PNG.to_vec()).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let resp = ada.get(&format!("/users/{id}/avatar")).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let h = resp.headers();
+    assert_eq!(h["content-type"], "image/png");
+    assert!(
+        h["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(resp.bytes().await.unwrap().as_ref(), PNG);
+    assert_eq!(
+        spawn_app(pool.clone())
+            .await
+            .get(&format!("/users/{id}/avatar"))
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    post(&ada, "/account/avatar/delete", &[]).await;
+    assert_eq!(
+        ada.get(&format!("/users/{id}/avatar")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let left = std::fs::read_dir(dir.join("avatars")).unwrap().count();
+    assert_eq!(left, 0, "the file is gone too");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,206 @@
+//! The password-reset flow: same answer for every address, a hashed single-use link valid 30 minutes, sent through
+//! the outbox, that sets a new password and signs out every session.
+
+use flicket_core::Locale;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::admin_support::*;
+use crate::helpers::*;
+
+async fn ask(app: &TestApp, email: &str) -> reqwest::Response {
+    post(app, "/password-reset", &[("email", email)]).await
+}
+
+/// The raw token of the latest reset email (only the mailer reads it, to build the link).
+async fn mailed_token(pool: &PgPool) -> String {
+    sqlx::query_scalar("select payload->>'token' from outbox where kind = 'password_reset' order by outbox_id desc limit 1")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn set(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
+    post(
+        app,
+        "/password-reset/new",
+        &[
+            ("token", token),
+            ("new_password", password),
+            ("new_password_confirm", password),
+        ],
+    )
+    .await
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn known_and_unknown_addresses_get_the_same_answer(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    let known = ask(&app, "ada@example.com").await;
+    let unknown = ask(&app, "nobody@example.com").await;
+    assert_eq!(known.status(), unknown.status());
+    let (known, unknown) = (known.text().await.unwrap(), unknown.text().await.unwrap());
+    assert_eq!(
+        known.replace(&csrf_from(&known), ""),
+        unknown.replace(&csrf_from(&unknown), "")
+    );
+    let token = mailed_token(&pool).await;
+    assert!(!known.contains(&token), "the token is only in the email");
+    let rows: i64 = sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+    let stored: Vec<u8> = sqlx::query_scalar("select token_hash from password_resets")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        flicket_core::tokens::hash_token(&token),
+        "only the hash is stored"
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_link_sets_a_new_password_once_and_signs_out_every_session(pool: PgPool) {
+    let ada = app_as(&pool, Role::User, "ada").await;
+    let app = spawn_app(pool.clone()).await;
+    ask(&app, "ADA@example.com").await;
+    let token = mailed_token(&pool).await;
+    assert!(
+        app.get_text(&format!("/password-reset/new?token={token}"))
+            .await
+            .contains("Choose a new password")
+    );
+
+    let weak = set(&app, &token, "password123").await;
+    assert_eq!(
+        weak.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the policy applies and the link survives"
+    );
+    let resp = set(&app, &token, "a fresh reset passphrase").await;
+    assert_eq!(
+        (resp.status(), location(&resp)),
+        (StatusCode::SEE_OTHER, "/login".to_owned())
+    );
+    assert_eq!(
+        ada.get("/account").await.status(),
+        StatusCode::SEE_OTHER,
+        "every session ended"
+    );
+    assert_eq!(
+        app.login("ada", "a fresh reset passphrase").await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let again = set(
+        &spawn_app(pool.clone()).await,
+        &token,
+        "yet another passphrase",
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::BAD_REQUEST, "single use");
+    assert!(again.text().await.unwrap().contains("cannot be used"));
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn expired_replaced_wrong_and_stale_links_are_refused(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    ask(&app, "ada@example.com").await;
+    let first = mailed_token(&pool).await;
+    ask(&app, "ada@example.com").await;
+    let second = mailed_token(&pool).await;
+    assert_eq!(
+        set(&app, &first, "a fresh reset passphrase").await.status(),
+        StatusCode::BAD_REQUEST,
+        "replaced"
+    );
+
+    sqlx::query("update password_resets set expires_at = now() - interval '1 second'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        set(&app, &second, "a fresh reset passphrase")
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST,
+        "expired"
+    );
+    let wrong = "A".repeat(43);
+    assert_eq!(
+        app.get(&format!("/password-reset/new?token={wrong}"))
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/password-reset/new?token=..%2F..%2Fetc")
+            .await
+            .status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.get("/password-reset/new").await.status(),
+        StatusCode::BAD_REQUEST
+    );
+
+    // A new email address makes older links useless.
+    ask(&app, "ada@example.com").await;
+    let third = mailed_token(&pool).await;
+    let user = spawn_app(pool.clone()).await;
+    user.login("ada", PASSWORD).await;
+    let fields = [
+        ("name", "Ada"),
+        ("email", "ada2@example.com"),
+        ("job_title", ""),
+        ("locale", "en"),
+        ("current_password", PASSWORD),
+    ];
+    assert_eq!(
+        post(&user, "/account", &fields).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        set(&app, &third, "a fresh reset passphrase").await.status(),
+        StatusCode::BAD_REQUEST,
+        "email changed"
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn disabled_accounts_get_no_link_and_requests_are_capped(pool: PgPool) {
+    let id = create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    for _ in 0..5 {
+        assert_eq!(ask(&app, "ada@example.com").await.status(), StatusCode::OK);
+    }
+    let sent: i64 = sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sent, 3, "at most three links an hour");
+    sqlx::query("delete from outbox")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from password_resets")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update users set disabled = true where user_id = $1")
+        .bind(id.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    ask(&app, "ada@example.com").await;
+    let sent: i64 = sqlx::query_scalar("select count(*) from outbox")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sent, 0);
+}

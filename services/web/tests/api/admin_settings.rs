@@ -1,0 +1,268 @@
+//! The settings page: validation, the write-only encrypted SMTP password, the SSRF guard on the SMTP host, the
+//! `flicket.config.changed` event, the audit entry, and the test email.
+
+use futures::StreamExt;
+use reqwest::StatusCode;
+use secrecy::ExposeSecret;
+use sqlx::PgPool;
+
+use crate::admin_support::*;
+use crate::helpers::*;
+
+fn form<'a>(host: &'a str, port: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("application_title", "Help desk"),
+        ("base_url", "https://help.example.com/"),
+        ("page_size", "25"),
+        ("allowed_extensions", "pdf, png, txt"),
+        ("max_upload_bytes", "2097152"),
+        ("max_uploads_per_post", "5"),
+        ("csv_limit", "500"),
+        ("change_category", "on"),
+        ("smtp_host", host),
+        ("smtp_port", port),
+        ("smtp_tls", "starttls"),
+        ("smtp_username", "mailer"),
+        ("smtp_password", password),
+        ("mail_from", "help@example.com"),
+        ("digest_enabled", "on"),
+        ("digest_cron", "0 7 * * Mon"),
+        ("digest_timezone", "Europe/Paris"),
+    ]
+}
+
+async fn stored_host(pool: &PgPool) -> Option<String> {
+    sqlx::query_scalar("select smtp_host from settings")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn saving_stores_everything_encrypts_the_password_audits_and_announces_it(pool: PgPool) {
+    let nats = async_nats::connect("nats://127.0.0.1:4222").await.unwrap();
+    let mut changes = nats.subscribe("flicket.config.changed").await.unwrap();
+    nats.flush().await.unwrap();
+    let admin = admin_app(&pool).await;
+
+    let resp = post(
+        &admin,
+        "/admin/settings",
+        &form("93.184.216.34", "587", "s3cret-smtp-pass"),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let msg = tokio::time::timeout(std::time::Duration::from_secs(10), changes.next())
+        .await
+        .expect("a flicket.config.changed message")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&msg.payload).unwrap();
+    assert!(
+        body["changed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "smtp_host"),
+        "{body}"
+    );
+
+    let s = flicket_core::repo::settings::load(&pool).await.unwrap();
+    assert_eq!(
+        (s.application_title.as_str(), s.page_size, s.csv_limit),
+        ("Help desk", 25, 500)
+    );
+    assert_eq!(s.base_url, "https://help.example.com");
+    assert_eq!(
+        (s.smtp_host.as_deref(), s.smtp_port, s.smtp_tls.as_str()),
+        (Some("93.184.216.34"), 587, "starttls")
+    );
+    assert!(
+        s.change_category && !s.change_category_restricted && !s.suppress_send && s.digest_enabled
+    );
+
+    let enc = flicket_core::repo::settings::smtp_password_enc(&pool)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !enc.windows(6).any(|w| w == b"s3cret"),
+        "not stored in clear"
+    );
+    let key = test_config().secret_key.expose_secret().as_bytes().to_vec();
+    assert_eq!(
+        flicket_core::secrets::decrypt_smtp_password(&key, &enc).unwrap(),
+        "s3cret-smtp-pass"
+    );
+
+    let page = admin.get_text("/admin/settings").await;
+    assert!(
+        !page.contains("s3cret") && page.contains("A password is stored"),
+        "write-only"
+    );
+    let audit: serde_json::Value =
+        sqlx::query_scalar("select data from audit_log where action = 'settings.update'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert!(!audit.to_string().contains("s3cret"), "{audit}");
+    assert_eq!(audit["smtp_password"]["after"], "••••");
+    assert_eq!(audit["page_size"]["before"], "50");
+
+    // An empty password field keeps the stored one; the checkbox removes it.
+    post(&admin, "/admin/settings", &form("93.184.216.34", "587", "")).await;
+    assert!(
+        flicket_core::repo::settings::smtp_password_enc(&pool)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let mut clear = form("93.184.216.34", "587", "");
+    clear.push(("clear_smtp_password", "on"));
+    post(&admin, "/admin/settings", &clear).await;
+    assert!(
+        flicket_core::repo::settings::smtp_password_enc(&pool)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn internal_smtp_hosts_are_refused(pool: PgPool) {
+    let admin = admin_app(&pool).await;
+    for host in [
+        "127.0.0.1",
+        "10.0.0.1",
+        "169.254.169.254",
+        "::ffff:127.0.0.1",
+        "[::1]",
+        "localhost",
+        "0x7f000001",
+        "2130706433",
+        "metadata.google.internal",
+    ] {
+        let resp = post(&admin, "/admin/settings", &form(host, "587", "")).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{host}");
+        let body = resp.text().await.unwrap();
+        assert!(
+            body.contains("internal address") || body.contains("host name or an IP address"),
+            "{host}: {body}"
+        );
+        assert_eq!(stored_host(&pool).await, None, "{host}");
+    }
+    let resp = post(
+        &admin,
+        "/admin/settings",
+        &form("93.184.216.34", "8025", ""),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(resp.text().await.unwrap().contains("25, 465, 587 or 2525"));
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_development_machine_may_allow_a_local_mail_sink(pool: PgPool) {
+    let vars = [
+        ("FLICKET_LISTEN", "127.0.0.1:0"),
+        ("FLICKET_SMTP_ALLOW_PRIVATE", "true"),
+    ];
+    let config = flicket_core::Config::from_vars(
+        vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    )
+    .unwrap();
+    create_user(&pool, "root", true, flicket_core::Locale::En).await;
+    let admin = spawn_app_with(pool.clone(), config).await;
+    admin.login("root", PASSWORD).await;
+    let resp = post(&admin, "/admin/settings", &form("localhost", "1025", "")).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(stored_host(&pool).await.as_deref(), Some("localhost"));
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn invalid_settings_are_all_reported_and_nothing_is_saved(pool: PgPool) {
+    let admin = admin_app(&pool).await;
+    let mut bad = form("", "587", "");
+    bad[2] = ("page_size", "5");
+    bad[3] = ("allowed_extensions", "pdf; rm -rf");
+    bad[15] = ("digest_cron", "every monday");
+    bad[16] = ("digest_timezone", "Mars/Olympus");
+    bad[0] = ("application_title", "x");
+    let resp = post(&admin, "/admin/settings", &bad).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body = resp.text().await.unwrap();
+    for text in [
+        "between 10 and 200",
+        "comma-separated",
+        "cron expression",
+        "time zone",
+        "3 to 32",
+    ] {
+        assert!(body.contains(text), "{text}");
+    }
+    let title: String = sqlx::query_scalar("select application_title from settings")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(title, "Flicket");
+    assert_eq!(audit_count(&pool, "settings.update").await, 0);
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_test_email_goes_through_the_outbox_and_its_failure_is_told_plainly(pool: PgPool) {
+    let admin = admin_app(&pool).await;
+    let resp = post(
+        &admin,
+        "/admin/settings/test-email",
+        &[("recipient", "me@example.com")],
+    )
+    .await;
+    assert_eq!(location(&resp), "/admin/settings", "no SMTP host yet");
+    assert!(
+        admin
+            .get_text("/admin/settings")
+            .await
+            .contains("Set an SMTP server first")
+    );
+
+    post(&admin, "/admin/settings", &form("93.184.216.34", "587", "")).await;
+    let resp = post(
+        &admin,
+        "/admin/settings/test-email",
+        &[("recipient", "me@example.com")],
+    )
+    .await;
+    let status_page = location(&resp);
+    assert!(
+        status_page.starts_with("/admin/settings/test-email/"),
+        "{status_page}"
+    );
+    let (key, kind): (String, String) = sqlx::query_as(
+        "select idempotency_key, kind from outbox where recipient_email = 'me@example.com'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(kind, "test_email");
+    assert!(
+        admin
+            .get_text(&status_page)
+            .await
+            .contains("Waiting for the mailer")
+    );
+
+    sqlx::query(
+        "insert into email_deliveries (idempotency_key, recipient, state, last_error)
+         values ($1, 'me@example.com', 'failed', '554 mx.internal.corp ESMTP Postfix (Debian) rejected')",
+    )
+    .bind(&key)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let page = admin.get_text(&status_page).await;
+    assert!(page.contains("could not be delivered"), "{page}");
+    assert!(
+        !page.contains("mx.internal.corp") && !page.contains("Postfix"),
+        "never the server's banner"
+    );
+    assert_eq!(audit_count(&pool, "settings.test_email").await, 1);
+}
