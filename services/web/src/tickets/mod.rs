@@ -4,12 +4,14 @@
 mod actions;
 mod create;
 mod edit;
+mod edit_page;
 mod files;
 mod forms;
 mod help;
 mod history;
 mod list;
 mod reply;
+mod ticket_page;
 mod uploads;
 mod view;
 
