@@ -225,3 +225,60 @@ async fn the_ticket_list_shows_the_newest_first(pool: PgPool) {
     );
     let _ = Locale::En;
 }
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn every_field_of_the_ticket_pages_has_a_label(pool: PgPool) {
+    create_user(&pool, "root", true, flicket_core::Locale::En).await;
+    let root = scalar_i64(
+        &pool,
+        "select user_id from users where username = 'root' and $1 = $1",
+        0,
+    )
+    .await;
+    let t = spawn_ticket_app(pool.clone()).await;
+    sqlx::query("update settings set change_category = true")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let id = create_direct(&pool, flicket_core::domain::UserId(root), "Labelled").await;
+    let post = direct_reply(
+        &pool,
+        flicket_core::domain::UserId(root),
+        id,
+        "A reply to edit",
+        "0",
+    )
+    .await;
+    let r = signed_in(&t, "root").await;
+    for path in [
+        "/tickets/new".to_owned(),
+        format!("/tickets/{id}"),
+        format!("/tickets/{id}/edit"),
+        format!("/posts/{post}/edit"),
+    ] {
+        let page = r.get_text(&path).await;
+        let mut fields = 0;
+        for tag in page.split('<').filter(|t| {
+            t.starts_with("input ") || t.starts_with("select ") || t.starts_with("textarea ")
+        }) {
+            if tag.contains("type=\"hidden\"") {
+                continue;
+            }
+            let id = tag
+                .split("id=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .unwrap_or_default();
+            assert!(!id.is_empty(), "{path}: a field without id: <{tag}");
+            assert!(
+                page.contains(&format!("for=\"{id}\"")),
+                "{path}: no label for {id}"
+            );
+            fields += 1;
+        }
+        assert!(fields >= 4, "{path}: {fields} fields checked");
+        for needle in ["http://", "https://", "//cdn", " style=", "<script>"] {
+            assert!(!page.contains(needle), "{path}: {needle}");
+        }
+    }
+}
