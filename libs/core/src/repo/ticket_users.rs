@@ -31,18 +31,6 @@ pub async fn enabled_by_username<'c>(
     .await
 }
 
-/// An enabled user by id.
-pub async fn enabled_by_id<'c>(db: impl Db<'c>, id: UserId) -> sqlx::Result<Option<Person>> {
-    sqlx::query_as!(
-        Person,
-        r#"select user_id as "user_id: UserId", username, name
-           from users where user_id = $1 and not disabled"#,
-        id.0
-    )
-    .fetch_optional(db)
-    .await
-}
-
 /// Enabled users for the assign/subscribe suggestions, by user name (at most `limit`).
 pub async fn enabled_people<'c>(db: impl Db<'c>, limit: i64) -> sqlx::Result<Vec<Person>> {
     sqlx::query_as!(

@@ -4,11 +4,13 @@
 mod actions;
 mod create;
 mod edit;
+mod edit_page;
 mod files;
 mod forms;
 mod help;
 mod history;
 mod reply;
+mod ticket_page;
 mod uploads;
 mod view;
 

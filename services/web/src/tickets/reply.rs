@@ -13,8 +13,8 @@ use flicket_core::tickets::ops::{self, OpError, ReplyInput};
 use flicket_core::tickets::{Body, Hours};
 
 use super::forms::{self, parse_choice};
+use super::ticket_page::{ReplyDraft, render_page};
 use super::uploads::{self, FormData};
-use super::view::{ReplyDraft, render_page};
 use super::{after_commit, op_failed, parse_id, redirect_flash};
 use crate::auth::CurrentUser;
 use crate::error::AppError;

@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 
-use flicket_core::domain::{CategoryId, PriorityId, TicketId, Title, UserId};
+use flicket_core::domain::{CategoryId, PriorityId, StatusId, TicketId, Title, UserId};
 use flicket_core::permissions::Actor;
-use flicket_core::tickets::ops::{self, NewTicketInput};
+use flicket_core::tickets::ops::{self, NewTicketInput, ReplyInput};
 use flicket_core::tickets::{Body, Hours};
 use flicket_core::{Config, Locale};
 use reqwest::StatusCode;
@@ -362,4 +362,38 @@ pub async fn counters_drift(pool: &PgPool) -> Vec<(i64, i32, i64, i32, i64)> {
     .fetch_all(pool)
     .await
     .unwrap()
+}
+
+/// Adds a reply directly with the core operation; returns its id.
+pub async fn direct_reply(
+    pool: &PgPool,
+    author: flicket_core::domain::UserId,
+    id: TicketId,
+    text: &str,
+    hours: &str,
+) -> i64 {
+    let mut tx = pool.begin().await.unwrap();
+    let input = ReplyInput {
+        body: Body::parse(text).unwrap(),
+        status_id: StatusId(1),
+        priority_id: PriorityId(2),
+        hours: Hours::parse(hours).unwrap(),
+        files: vec![],
+        and_close: false,
+    };
+    let (post, _) = ops::reply(&mut tx, &actor(author), id, &input)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    post.0
+}
+
+/// Follows the redirect after a change (through `/posts/{id}` when there is one) and returns the page.
+pub async fn flash_after(b: &TestApp, resp: reqwest::Response) -> String {
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let mut next = b.get(&location(&resp)).await;
+    while next.status().is_redirection() {
+        next = b.get(&location(&next)).await;
+    }
+    next.text().await.unwrap()
 }

@@ -1,0 +1,174 @@
+//! Department/category changes and subscriptions.
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::tickets_support::*;
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn category_changes_follow_the_settings(pool: PgPool) {
+    let ada = user(&pool, "ada").await;
+    let sup = user(&pool, "sue").await;
+    add_group(&pool, sup, "super_user").await;
+    let t = spawn_ticket_app(pool.clone()).await;
+    let id = create_direct(&pool, ada, "Wrong category").await;
+    let page = format!("/tickets/{id}");
+    let a = signed_in(&t, "ada").await;
+    let it_internet: i64 = sqlx::query_scalar(
+        "select category_id from categories c join departments d using (department_id)
+         where d.name = 'IT' and c.name = 'Internet'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let target = it_internet.to_string();
+
+    // Off by default: no control, and the route does not exist.
+    assert!(!a.get_text(&page).await.contains("new-category"));
+    let resp = a
+        .post_action(
+            &format!("{page}/category"),
+            &page,
+            &[("category_id", &target)],
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+
+    sqlx::query("update settings set change_category = true")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(a.get_text(&page).await.contains("new-category"));
+    let text = flash_after(
+        &a,
+        a.post_action(
+            &format!("{page}/category"),
+            &page,
+            &[("category_id", &target)],
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        text.contains("Ticket moved to “IT / Internet” by ada Tester"),
+        "{text}"
+    );
+    assert!(text.contains("id=\"ticket-category\">IT / Internet<"));
+    let data: serde_json::Value = sqlx::query_scalar(
+        "select data from activities where ticket_id = $1 and kind = 'department_category'",
+    )
+    .bind(id.0)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(data["department"], "IT");
+    assert_eq!(data["category"], "Internet");
+    assert_eq!(data["category_id"], it_internet);
+    let text = flash_after(
+        &a,
+        a.post_action(
+            &format!("{page}/category"),
+            &page,
+            &[("category_id", &target)],
+        )
+        .await,
+    )
+    .await;
+    assert!(text.contains("already in this department"));
+    let text = flash_after(
+        &a,
+        a.post_action(
+            &format!("{page}/category"),
+            &page,
+            &[("category_id", "424242")],
+        )
+        .await,
+    )
+    .await;
+    assert!(text.contains("Please choose an existing department / category."));
+
+    // Restricted to admins and super users.
+    sqlx::query("update settings set change_category_restricted = true")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(!a.get_text(&page).await.contains("new-category"));
+    let resp = a
+        .post_action(&format!("{page}/category"), &page, &[("category_id", "1")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let s = signed_in(&t, "sue").await;
+    let resp = s
+        .post_action(&format!("{page}/category"), &page, &[("category_id", "1")])
+        .await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        scalar_i64(
+            &pool,
+            "select category_id from tickets where ticket_id = $1",
+            id.0
+        )
+        .await,
+        1
+    );
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn anyone_subscribes_anyone_and_unsubscribing_others_is_for_staff(pool: PgPool) {
+    let ada = user(&pool, "ada").await;
+    let bob = user(&pool, "bob").await;
+    let carl = user(&pool, "carl").await;
+    let sup = user(&pool, "sue").await;
+    add_group(&pool, sup, "super_user").await;
+    let t = spawn_ticket_app(pool.clone()).await;
+    let id = create_direct(&pool, ada, "Followers").await;
+    let page = format!("/tickets/{id}");
+    let (b, c, s) = (
+        signed_in(&t, "bob").await,
+        signed_in(&t, "carl").await,
+        signed_in(&t, "sue").await,
+    );
+
+    let text = flash_after(
+        &b,
+        b.post_action(
+            &format!("{page}/subscribers"),
+            &page,
+            &[("username", "carl")],
+        )
+        .await,
+    )
+    .await;
+    assert!(text.contains("carl Tester subscribed to the ticket by bob Tester"));
+    assert_eq!(subscriber_ids(&pool, id).await, vec![ada.0, carl.0]);
+    // The list is on the page, by name; bob may remove nobody, so no button.
+    assert!(text.contains("<datalist id=\"people\">") && text.contains("<option value=\"carl\">"));
+    assert!(!text.contains(&format!("/subscribers/{carl}/delete")));
+
+    let resp = b
+        .post_action(&format!("{page}/subscribers/{carl}/delete"), &page, &[])
+        .await;
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+    let own = c.get_text(&page).await;
+    assert!(
+        own.contains(&format!("/subscribers/{carl}/delete"))
+            && !own.contains(&format!("/subscribers/{ada}/delete"))
+    );
+    let text = flash_after(
+        &c,
+        c.post_action(&format!("{page}/subscribers/{carl}/delete"), &page, &[])
+            .await,
+    )
+    .await;
+    assert!(text.contains("carl Tester unsubscribed from the ticket by carl Tester"));
+    let text = flash_after(
+        &s,
+        s.post_action(&format!("{page}/subscribers/{ada}/delete"), &page, &[])
+            .await,
+    )
+    .await;
+    assert!(text.contains("ada Tester unsubscribed from the ticket by sue Tester"));
+    assert!(subscriber_ids(&pool, id).await.is_empty());
+    assert!(text.contains("Nobody follows this ticket."));
+    let _ = bob;
+}
