@@ -209,6 +209,18 @@ mod tests {
     }
 
     #[test]
+    fn no_message_is_defined_twice() {
+        let mut seen = std::collections::HashMap::new();
+        for (name, en, _) in SOURCES {
+            for id in message_ids(en) {
+                if let Some(first) = seen.insert(id.clone(), *name) {
+                    panic!("{id} is defined in {first}.ftl and again in {name}.ftl");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn arguments_are_not_wrapped_in_isolation_marks() {
         let mut args = FluentArgs::new();
         args.set("title", "Flicket");

@@ -17,8 +17,8 @@ action-delete = Delete
 password-rules = 10 to 128 characters, without your user name or email address, and not a common password. Any characters, spaces included.
 pager-nav = Pages
 pager-prev = Previous
-pager-next = Next
-pager-position = Page { $page } of { $pages }
+people-pager-next = Next
+people-pager-position = Page { $page } of { $pages }
 role-admin = admin
 role-super-user = super user
 

@@ -17,8 +17,8 @@ action-delete = Supprimer
 password-rules = De 10 à 128 caractères, sans votre nom d’utilisateur ni votre adresse e-mail, et pas un mot de passe courant. Tous les caractères sont permis, espaces compris.
 pager-nav = Pages
 pager-prev = Précédente
-pager-next = Suivante
-pager-position = Page { $page } sur { $pages }
+people-pager-next = Suivante
+people-pager-position = Page { $page } sur { $pages }
 role-admin = administrateur
 role-super-user = super-utilisateur
 

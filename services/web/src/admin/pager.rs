@@ -62,7 +62,7 @@ impl Pager {
         let mut args = flicket_core::i18n::FluentArgs::new();
         args.set("page", self.page);
         args.set("pages", self.pages);
-        ctx.locale.t_args("pager-position", &args)
+        ctx.locale.t_args("people-pager-position", &args)
     }
 }
 

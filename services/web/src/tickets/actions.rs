@@ -108,7 +108,7 @@ pub async fn assign(
     let id: TicketId = parse_id(&id)?;
     let f = form(f)?;
     let actor = Actor::from(&user);
-    run(&state, jar, id, "ticket-assigned", async |c| {
+    run(&state, jar, id, "ticket-assigned-done", async |c| {
         ops::assign(c, &actor, id, &f.username).await.map(sent)
     })
     .await

@@ -205,28 +205,6 @@ async fn flickets_old_urls_lead_to_the_new_pages_and_change_nothing(pool: PgPool
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
-async fn the_ticket_list_shows_the_newest_first(pool: PgPool) {
-    let ada = user(&pool, "ada").await;
-    let t = spawn_ticket_app(pool.clone()).await;
-    create_direct(&pool, ada, "Older ticket").await;
-    create_direct(&pool, ada, "Newer ticket").await;
-    let a = signed_in(&t, "ada").await;
-    let list = a.get_text("/tickets").await;
-    let (older, newer) = (
-        list.find("Older ticket").unwrap(),
-        list.find("Newer ticket").unwrap(),
-    );
-    assert!(newer < older);
-    assert!(list.contains("Not assigned") && list.contains("Open") && list.contains("medium"));
-    let anonymous = t.browser().await;
-    assert_eq!(
-        location(&anonymous.get("/tickets").await),
-        "/login?next=/tickets"
-    );
-    let _ = Locale::En;
-}
-
-#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn every_field_of_the_ticket_pages_has_a_label(pool: PgPool) {
     create_user(&pool, "root", true, flicket_core::Locale::En).await;
     let root = scalar_i64(
