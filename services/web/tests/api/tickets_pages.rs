@@ -1,6 +1,5 @@
 //! Reading tickets: reply pages, 404s, markdown preview and help, Flicket's old URLs, the list.
 
-use flicket_core::Locale;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
