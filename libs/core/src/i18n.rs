@@ -80,11 +80,18 @@ struct Bundles {
 }
 
 /// The `.ftl` sources, one pair per area of the product.
-pub const SOURCES: &[(&str, &str, &str)] = &[(
-    "main",
-    include_str!("../locales/en/main.ftl"),
-    include_str!("../locales/fr/main.ftl"),
-)];
+pub const SOURCES: &[(&str, &str, &str)] = &[
+    (
+        "main",
+        include_str!("../locales/en/main.ftl"),
+        include_str!("../locales/fr/main.ftl"),
+    ),
+    (
+        "mail",
+        include_str!("../locales/en/mail.ftl"),
+        include_str!("../locales/fr/mail.ftl"),
+    ),
+];
 
 fn build(
     lang: LanguageIdentifier,

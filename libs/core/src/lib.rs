@@ -2,14 +2,19 @@
 //! and telemetry. No HTTP and no SMTP: the services own those.
 
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod i18n;
+pub mod jobs;
 pub mod ops;
 pub mod password;
+pub mod queue;
 pub mod repo;
 pub mod setup;
 pub mod shutdown;
+#[cfg(feature = "test-support")]
+pub mod smtp_sink;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;

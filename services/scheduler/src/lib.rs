@@ -1,6 +1,7 @@
-//! The scheduler service: periodic housekeeping, with health, readiness and metrics endpoints.
+//! The scheduler service: periodic housekeeping and the outbox re-push, with health, readiness and metrics endpoints.
 
 pub mod housekeeping;
+pub mod outbox_repush;
 
 use std::future::Future;
 
@@ -18,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 pub struct Scheduler {
     listener: TcpListener,
     readiness: Readiness,
+    queue: flicket_core::queue::EmailQueue,
 }
 
 impl Scheduler {
@@ -28,11 +30,16 @@ impl Scheduler {
             redis: Some((ops::redis_client(&config)?, false)),
             nats: Some(ops::nats_client(&config, "flicket-scheduler").await?),
         };
+        let queue = flicket_core::queue::EmailQueue::connect_lazy(
+            secrecy::ExposeSecret::expose_secret(&config.redis_url),
+            &config.email_queue,
+        )?;
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(config.scheduler_listen).await?;
         Ok(Self {
             listener,
             readiness,
+            queue,
         })
     }
 
@@ -51,6 +58,13 @@ impl Scheduler {
     ) -> anyhow::Result<()> {
         let stop = CancellationToken::new();
         let jobs = tokio::spawn(housekeeping::run(self.readiness.pool.clone(), stop.clone()));
+        let repush = tokio::spawn(outbox_repush::run(
+            self.readiness.pool.clone(),
+            self.queue.clone(),
+            flicket_core::queue::RepushPolicy::default(),
+            outbox_repush::INTERVAL,
+            stop.clone(),
+        ));
         let app = Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(readyz))
@@ -68,6 +82,7 @@ impl Scheduler {
             .await?;
         stop.cancel();
         jobs.await?;
+        repush.await?;
         Ok(())
     }
 }

@@ -44,11 +44,15 @@ impl Application {
                 .map(|s| s.base_url)
                 .unwrap_or_else(|_| format!("http://{}", config.listen)),
         };
+        let queue = flicket_core::queue::EmailQueue::connect_lazy(
+            secrecy::ExposeSecret::expose_secret(&config.redis_url),
+            &config.email_queue,
+        )?;
         let state = AppState {
+            relay: crate::relay::Relay::start(pool.clone(), queue),
             pool,
             cookies: Arc::new(CookieSettings::for_base_url(&base_url)),
             config: Arc::new(config),
-            relay: crate::relay::Relay::default(),
         };
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(state.config.listen).await?;
