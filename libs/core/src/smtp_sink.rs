@@ -68,6 +68,7 @@ impl ReceivedMail {
 struct Shared {
     received: Mutex<Vec<ReceivedMail>>,
     reject: Mutex<Option<(u16, String)>>,
+    delay: Mutex<Duration>,
     arrived: Notify,
 }
 
@@ -132,6 +133,14 @@ impl SmtpSink {
     pub fn reject_with(&self, reply: Option<(u16, &str)>) {
         if let Ok(mut r) = self.shared.reject.lock() {
             *r = reply.map(|(c, t)| (c, t.to_owned()));
+        }
+    }
+
+    /// Waits this long before answering each message's end of data (the message is already recorded): a slow
+    /// server, and a window in which a killed client leaves an accepted message it never heard about.
+    pub fn delay_replies(&self, delay: Duration) {
+        if let Ok(mut d) = self.shared.delay.lock() {
+            *d = delay;
         }
     }
 
@@ -214,6 +223,10 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
                         });
                     }
                     shared.arrived.notify_waiters();
+                    let delay = shared.delay.lock().map(|d| *d).unwrap_or_default();
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     "250 OK queued\r\n".into()
                 }
             }

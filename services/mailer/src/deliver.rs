@@ -98,11 +98,17 @@ impl Deliverer {
                 metrics::counter!("mailer_duplicates_suppressed_total").increment(1);
                 return Ok(Outcome::Duplicate);
             }
-            Claim::Busy(until) | Claim::NotYet(until) => {
+            Claim::Busy(until) => {
+                // Most likely the holder finishes within one SMTP exchange; look again then (the lease is only
+                // the upper bound after which a silent holder is presumed dead).
                 let wait = (until - Utc::now()).to_std().unwrap_or_default();
-                self.queue
-                    .push_after(job, wait + Duration::from_secs(1))
-                    .await?;
+                let wait = wait.min(self.options.smtp_timeout) + Duration::from_secs(1);
+                self.queue.push_after(job, wait).await?;
+                return Ok(Outcome::Deferred);
+            }
+            Claim::NotYet(at) => {
+                let wait = (at - Utc::now()).to_std().unwrap_or_default();
+                self.queue.push_after(job, wait).await?;
                 return Ok(Outcome::Deferred);
             }
         };

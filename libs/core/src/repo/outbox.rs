@@ -85,12 +85,20 @@ pub struct NewOutbox {
 
 /// Inserts a row; returns its id, or `None` when a row with the same idempotency key exists already.
 ///
-/// The row keeps the W3C trace context of the current span, so an email re-pushed later by the scheduler still
-/// belongs to the trace of the change that caused it.
-#[tracing::instrument(skip_all, fields(key = %row.idempotency_key), err)]
+/// The row keeps the W3C trace context of the caller's span, so an email re-pushed later by the scheduler still
+/// belongs to the trace (and hangs under the span) of the change that caused it.
 pub async fn insert<'c>(db: impl Db<'c>, row: &NewOutbox) -> sqlx::Result<Option<i64>> {
     let trace = crate::jobs::current_trace_context();
     let trace = (!trace.is_empty()).then(|| serde_json::json!(trace));
+    insert_row(db, row, trace).await
+}
+
+#[tracing::instrument(name = "outbox::insert", skip_all, fields(key = %row.idempotency_key), err)]
+async fn insert_row<'c>(
+    db: impl Db<'c>,
+    row: &NewOutbox,
+    trace: Option<Value>,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!(
         "insert into outbox (idempotency_key, kind, recipient_id, recipient_email, ticket_id, payload, trace_context)
          values ($1, $2, $3, $4, $5, $6, $7)
