@@ -7,7 +7,7 @@ export SQLX_OFFLINE ?= true
 # Tests create one database per test on this server.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint fmt sqlx-prepare sqlx-check build
+.PHONY: run test lint fmt sqlx-prepare sqlx-check build bench
 
 run:
 	@scripts/run.sh
@@ -31,3 +31,7 @@ sqlx-prepare:
 
 sqlx-check:
 	SQLX_OFFLINE=false scripts/sqlx-prepare.sh --check
+
+# Emails per second from the queue into a local SMTP sink for one mailer (debug build, real Redis and PostgreSQL).
+bench:
+	DATABASE_URL=$(TEST_DATABASE_URL) cargo test -p flicket-mailer --test notify bench -- --ignored --nocapture

@@ -116,7 +116,10 @@ mod tests {
     #[test]
     fn strings_round_trip_through_base64() {
         let s = encrypt_to_string(KEY, "tök€n").unwrap();
-        assert!(s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        );
         assert_eq!(decrypt_string(KEY, &s).unwrap(), "tök€n");
         assert!(decrypt_string(KEY, "not base64!").is_err());
     }

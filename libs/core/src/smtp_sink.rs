@@ -162,11 +162,9 @@ impl SmtpSink {
             if now.len() >= count || Instant::now() >= deadline {
                 return now;
             }
-            let _ = tokio::time::timeout(
-                deadline.saturating_duration_since(Instant::now()),
-                arrived,
-            )
-            .await;
+            let _ =
+                tokio::time::timeout(deadline.saturating_duration_since(Instant::now()), arrived)
+                    .await;
         }
     }
 }
@@ -182,7 +180,11 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
     let mut lines = BufReader::new(read);
     let mut from = String::new();
     let mut to = Vec::new();
-    if write.write_all(b"220 flicket-test-sink ESMTP\r\n").await.is_err() {
+    if write
+        .write_all(b"220 flicket-test-sink ESMTP\r\n")
+        .await
+        .is_err()
+    {
         return;
     }
     let mut line = String::new();
@@ -205,7 +207,11 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
             to.push(address(&line));
             "250 OK\r\n".into()
         } else if upper == "DATA" {
-            if write.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n").await.is_err() {
+            if write
+                .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                .await
+                .is_err()
+            {
                 return;
             }
             let Some(data) = read_data(&mut lines).await else {
@@ -250,7 +256,10 @@ async fn session(stream: TcpStream, shared: Arc<Shared>) {
 
 fn address(line: &str) -> String {
     let start = line.find('<').map(|i| i + 1).unwrap_or(0);
-    let end = line[start..].find('>').map(|i| i + start).unwrap_or(line.len());
+    let end = line[start..]
+        .find('>')
+        .map(|i| i + start)
+        .unwrap_or(line.len());
     line[start..end].trim().to_owned()
 }
 

@@ -60,7 +60,10 @@ impl Deliverer {
     /// Processes one job.
     pub async fn deliver(&self, job: &EmailJob) -> anyhow::Result<Outcome> {
         let Some(row) = mail::outbox_for_send(&self.pool, job.outbox_id).await? else {
-            tracing::warn!(outbox.id = job.outbox_id, "outbox row is gone; nothing to send");
+            tracing::warn!(
+                outbox.id = job.outbox_id,
+                "outbox row is gone; nothing to send"
+            );
             return Ok(Outcome::Gone);
         };
         if row.delivered_at.is_some() {
@@ -122,6 +125,15 @@ impl Deliverer {
                 anyhow::Ok(())
             }
         };
+        // Attempts that never recorded an outcome (the job crashed or was cut off) count too: a delivery that
+        // keeps crashing the mailer ends as a visible failure instead of being re-pushed forever.
+        if u32::try_from(attempts).unwrap_or(u32::MAX) > self.options.max_attempts {
+            let reason =
+                format!("gave up after {attempts} attempts (the mailer stopped while sending)");
+            unsent("failed", reason).await?;
+            metrics::counter!("mailer_emails_failed_total").increment(1);
+            return Ok(Outcome::Failed);
+        }
         if row.user_disabled == Some(true) {
             unsent("suppressed", "the recipient's account is disabled".into()).await?;
             metrics::counter!("mailer_emails_suppressed_total").increment(1);
@@ -150,7 +162,9 @@ impl Deliverer {
                     Ok(Ok(_)) => Ok(()),
                     Ok(Err(e)) if e.is_permanent() => Err(Err(smtp_reason(&e))),
                     Ok(Err(e)) => Err(Ok(Transient(smtp_reason(&e)))),
-                    Err(_) => Err(Ok(Transient("the SMTP server did not answer in time".into()))),
+                    Err(_) => Err(Ok(Transient(
+                        "the SMTP server did not answer in time".into(),
+                    ))),
                 }
             }
             Err(reason) => Err(Ok(Transient(reason.clone()))),
@@ -279,7 +293,12 @@ impl Deliverer {
 
 /// The digest's tickets from its payload: `{"tickets": [{"ticket_id", "title", "priority", "status", "assignee"}]}`.
 fn digest_lines(payload: &Value) -> Vec<DigestLine> {
-    let text = |t: &Value, k: &str| t.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |t: &Value, k: &str| {
+        t.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     payload
         .get("tickets")
         .and_then(Value::as_array)

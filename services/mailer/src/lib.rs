@@ -109,11 +109,7 @@ impl Mailer {
             d.options.housekeeping_interval,
             stop.clone(),
         ));
-        let worker = tokio::spawn(worker::run(
-            d.clone(),
-            d.queue.connection(),
-            stop.clone(),
-        ));
+        let worker = tokio::spawn(worker::run(d.clone(), d.queue.connection(), stop.clone()));
         let app = Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(readyz))

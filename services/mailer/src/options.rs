@@ -76,7 +76,10 @@ impl MailerOptions {
     /// that a backlog does not hit a recovering server all at once.
     pub fn retry_delay(&self, attempts: u32) -> Duration {
         let exp = attempts.saturating_sub(1).min(20);
-        let base = self.retry_base.saturating_mul(1u32 << exp).min(self.retry_max);
+        let base = self
+            .retry_base
+            .saturating_mul(1u32 << exp)
+            .min(self.retry_max);
         let jitter = 0.8 + rand::random::<f64>() * 0.4;
         base.mul_f64(jitter)
     }

@@ -62,7 +62,11 @@ async fn handle(raw: RawJob, deliverer: Data<Arc<Deliverer>>) -> Result<(), BoxD
     if let Some(hook) = &deliverer.options.before_job {
         hook(&job);
     }
-    let span = tracing::info_span!("email.deliver", outbox.id = job.outbox_id, outcome = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "email.deliver",
+        outbox.id = job.outbox_id,
+        outcome = tracing::field::Empty
+    );
     job.set_parent_of(&span);
     let result = deliverer.deliver(&job).instrument(span.clone()).await;
     match result {

@@ -43,7 +43,10 @@ impl Relay {
             return;
         }
         let Some(tx) = &self.tx else {
-            tracing::debug!(count = outbox_ids.len(), "relay disabled; the scheduler will push");
+            tracing::debug!(
+                count = outbox_ids.len(),
+                "relay disabled; the scheduler will push"
+            );
             return;
         };
         // Captured here, in the request's span: the email joins the trace of the request that caused it.

@@ -70,14 +70,16 @@ pub async fn claim(
     )
     .fetch_one(&mut *conn)
     .await?;
-    Ok(match (row.state.as_str(), row.claimed_at, row.next_attempt_at) {
-        ("sending", Some(at), _) => {
-            Claim::Busy(at + chrono::Duration::milliseconds((lease_secs * 1000.0) as i64))
-        }
-        ("sending", None, Some(next)) => Claim::NotYet(next),
-        ("sending", None, None) => Claim::NotYet(Utc::now()),
-        (state, _, _) => Claim::Finished(state.to_owned()),
-    })
+    Ok(
+        match (row.state.as_str(), row.claimed_at, row.next_attempt_at) {
+            ("sending", Some(at), _) => {
+                Claim::Busy(at + chrono::Duration::milliseconds((lease_secs * 1000.0) as i64))
+            }
+            ("sending", None, Some(next)) => Claim::NotYet(next),
+            ("sending", None, None) => Claim::NotYet(Utc::now()),
+            (state, _, _) => Claim::Finished(state.to_owned()),
+        },
+    )
 }
 
 /// Marks the delivery sent (whoever holds the claim: the email did go out) and the outbox row done, atomically.

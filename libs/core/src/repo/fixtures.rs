@@ -24,7 +24,12 @@ pub async fn user(
 }
 
 /// Inserts an open, low-priority ticket in the first category; returns its id.
-pub async fn ticket(pool: &PgPool, creator_id: i64, title: &str, content: &str) -> sqlx::Result<i64> {
+pub async fn ticket(
+    pool: &PgPool,
+    creator_id: i64,
+    title: &str,
+    content: &str,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "insert into tickets (title, content, creator_id, category_id, status_id, priority_id)
          values ($1, $2, $3,
@@ -41,7 +46,12 @@ pub async fn ticket(pool: &PgPool, creator_id: i64, title: &str, content: &str) 
 }
 
 /// Inserts a reply; returns its id.
-pub async fn post(pool: &PgPool, ticket_id: i64, author_id: i64, content: &str) -> sqlx::Result<i64> {
+pub async fn post(
+    pool: &PgPool,
+    ticket_id: i64,
+    author_id: i64,
+    content: &str,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "insert into posts (ticket_id, author_id, content) values ($1, $2, $3) returning post_id",
     )
@@ -123,4 +133,12 @@ pub async fn backdate_enqueue(pool: &PgPool, outbox_id: i64, secs: f64) -> sqlx:
     .execute(pool)
     .await?;
     Ok(())
+}
+
+/// Whether the outbox row was recorded as pushed to the queue.
+pub async fn outbox_enqueued(pool: &PgPool, outbox_id: i64) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select enqueued_at is not null from outbox where outbox_id = $1")
+        .bind(outbox_id)
+        .fetch_one(pool)
+        .await
 }

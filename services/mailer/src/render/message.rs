@@ -56,7 +56,10 @@ pub fn header_text(raw: &str, max: usize) -> String {
 
 /// The host of the base URL (message ids live in our domain), or `flicket.invalid`.
 pub fn domain_of(base_url: &str) -> String {
-    let rest = base_url.split_once("://").map(|(_, r)| r).unwrap_or(base_url);
+    let rest = base_url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or(base_url);
     let host = rest.split(['/', ':', '?', '#']).next().unwrap_or_default();
     let ok = !host.is_empty()
         && host
@@ -143,7 +146,10 @@ mod tests {
 
     #[test]
     fn domains_and_ids_are_stable_and_safe() {
-        assert_eq!(domain_of("https://Help.Example.com:8443/x"), "help.example.com");
+        assert_eq!(
+            domain_of("https://Help.Example.com:8443/x"),
+            "help.example.com"
+        );
         assert_eq!(domain_of("garbage <>"), "flicket.invalid");
         let a = message_id("reply:1:2", "x.test");
         assert_eq!(a, message_id("reply:1:2", "x.test"));

@@ -72,7 +72,11 @@ fn every_kind_renders_both_parts_in_both_languages() {
             let r = render(&data(kind, locale, "")).unwrap();
             assert!(!r.subject.is_empty() && !r.text.is_empty(), "{kind:?}");
             assert!(r.html.contains(&format!("lang=\"{}\"", locale.code())));
-            assert!(!r.text.contains("mail-"), "untranslated id in {kind:?}: {}", r.text);
+            assert!(
+                !r.text.contains("mail-"),
+                "untranslated id in {kind:?}: {}",
+                r.text
+            );
             assert!(!r.html.contains("<script>"), "{kind:?} html not escaped");
         }
     }
@@ -81,7 +85,10 @@ fn every_kind_renders_both_parts_in_both_languages() {
     let en = render(&data(OutboxKind::Reply, Locale::En, "")).unwrap();
     assert_eq!(en.subject, "Ticket #00042 – Printer <b>on fire</b>");
     assert!(en.text.contains("https://help.example.com/tickets/42"));
-    assert!(en.html.contains("Printer &#60;b&#62;on fire") || en.html.contains("Printer &lt;b&gt;on fire"));
+    assert!(
+        en.html.contains("Printer &#60;b&#62;on fire")
+            || en.html.contains("Printer &lt;b&gt;on fire")
+    );
 }
 
 #[test]
@@ -108,9 +115,21 @@ fn hostile_text_cannot_inject_headers_or_panic() {
                 .filter(|l| !l.starts_with([' ', '\t']))
                 .filter_map(|l| l.split_once(':').map(|(n, _)| n))
                 .collect();
-            assert_eq!(names.iter().filter(|n| n.eq_ignore_ascii_case("To")).count(), 1);
-            assert!(!names.iter().any(|n| n.eq_ignore_ascii_case("Bcc")), "{head}");
-            assert!(!names.iter().any(|n| n.eq_ignore_ascii_case("X-Injected")), "{head}");
+            assert_eq!(
+                names
+                    .iter()
+                    .filter(|n| n.eq_ignore_ascii_case("To"))
+                    .count(),
+                1
+            );
+            assert!(
+                !names.iter().any(|n| n.eq_ignore_ascii_case("Bcc")),
+                "{head}"
+            );
+            assert!(
+                !names.iter().any(|n| n.eq_ignore_ascii_case("X-Injected")),
+                "{head}"
+            );
             assert!(head.split("\r\n").all(|l| l.len() <= 998), "{head}");
         }
     }

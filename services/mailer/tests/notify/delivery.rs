@@ -23,20 +23,36 @@ async fn an_outbox_row_becomes_exactly_one_email_with_threading_headers(pool: Pg
     assert_eq!(m.to, vec!["carl@example.test".to_owned()]);
     assert_eq!(m.from, "helpdesk@flicket.test");
     let subject = subject(m);
-    assert_eq!(subject, format!("Ticket #{:05} – Printer on fire", w.ticket));
+    assert_eq!(
+        subject,
+        format!("Ticket #{:05} – Printer on fire", w.ticket)
+    );
     let thread = format!("<ticket-{}@help.flicket.test>", w.ticket);
     assert_eq!(m.header("In-Reply-To").unwrap(), thread);
     assert_eq!(m.header("References").unwrap(), thread);
     let message_id = m.header("Message-ID").unwrap();
     assert!(message_id.ends_with("@help.flicket.test>"), "{message_id}");
-    assert!(m.header("Content-Type").unwrap().starts_with("multipart/alternative"));
+    assert!(
+        m.header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative")
+    );
     assert!(m.body().contains("text/plain") && m.body().contains("text/html"));
     let text = decoded(m);
-    assert!(text.contains(&format!("{BASE_URL}/tickets/{}", w.ticket)), "{text}");
-    assert!(text.contains("> Have you tried turning it off?"), "quoted reply in the text part: {text}");
+    assert!(
+        text.contains(&format!("{BASE_URL}/tickets/{}", w.ticket)),
+        "{text}"
+    );
+    assert!(
+        text.contains("> Have you tried turning it off?"),
+        "quoted reply in the text part: {text}"
+    );
     assert!(text.contains("Ada Agent replied"), "{text}");
     let to = m.header("To").unwrap();
-    assert!(to.contains("Carl Customer") && to.contains("<carl@example.test>"), "{to}");
+    assert!(
+        to.contains("Carl Customer") && to.contains("<carl@example.test>"),
+        "{to}"
+    );
 
     // A second reply on the same ticket threads with the first and has its own id.
     let second = reply_for(&pool, &w, w.customer, "Or unplugging it?").await;
@@ -82,7 +98,10 @@ async fn the_same_job_pushed_twice_to_two_mailers_sends_one_email(pool: PgPool) 
         .await
         .unwrap();
     // Wait until every job, duplicates included, left the queue, then count.
-    eventually("queue drained", || async { q.queue.depth().await.unwrap() == 0 }).await;
+    eventually("queue drained", || async {
+        q.queue.depth().await.unwrap() == 0
+    })
+    .await;
     let probe = reply_for(&pool, &w, w.customer, "probe after the duplicates").await;
     push(&q.queue, probe).await;
     finished(&pool, probe).await;
@@ -127,7 +146,10 @@ async fn a_french_recipient_gets_a_french_email(pool: PgPool) {
     assert!(french.contains("lang=\"fr\""), "{french}");
     assert!(french.contains("a répondu"), "{french}");
     assert!(french.contains("Avez-vous essayé"), "{french}");
-    assert!(english.contains("lang=\"en\"") && english.contains("replied"), "{english}");
+    assert!(
+        english.contains("lang=\"en\"") && english.contains("replied"),
+        "{english}"
+    );
     assert!(!english.contains("a répondu"));
     mailer.stop().await;
 }

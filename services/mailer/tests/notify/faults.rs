@@ -55,7 +55,10 @@ async fn a_panic_in_one_job_does_not_kill_the_worker(pool: PgPool) {
     let after = reply_for(&pool, &w, w.customer, "This one is fine.").await;
     push(&q.queue, after).await;
     assert_eq!(finished(&pool, after).await, "sent");
-    eventually("the panicking job is dead", || async { q.dead().await == 1 }).await;
+    eventually("the panicking job is dead", || async {
+        q.dead().await == 1
+    })
+    .await;
     let later = reply_for(&pool, &w, w.customer, "Still alive?").await;
     push(&q.queue, later).await;
     assert_eq!(finished(&pool, later).await, "sent");
@@ -133,7 +136,13 @@ async fn jobs_lost_by_redis_are_pushed_again_by_the_outbox_repush(pool: PgPool) 
     let q = TestQueue::new();
     // One row whose push never happened (Redis was down), one whose job Redis lost after the push.
     let never_pushed = reply_for(&pool, &w, w.customer, "Never reached Redis.").await;
-    let lost = reply_for(&pool, &w, w.customer, "Reached Redis, then Redis was flushed.").await;
+    let lost = reply_for(
+        &pool,
+        &w,
+        w.customer,
+        "Reached Redis, then Redis was flushed.",
+    )
+    .await;
     push(&q.queue, lost).await;
     flicket_core::repo::outbox::mark_enqueued(&pool, &[lost])
         .await
@@ -148,10 +157,16 @@ async fn jobs_lost_by_redis_are_pushed_again_by_the_outbox_repush(pool: PgPool) 
     // Too recent to be presumed lost: only the never-pushed row goes.
     assert_eq!(repush_due(&pool, &q.queue, policy).await.unwrap(), 1);
     assert_eq!(finished(&pool, never_pushed).await, "sent");
-    fixtures::backdate_enqueue(&pool, lost, 120.0).await.unwrap();
+    fixtures::backdate_enqueue(&pool, lost, 120.0)
+        .await
+        .unwrap();
     assert_eq!(repush_due(&pool, &q.queue, policy).await.unwrap(), 1);
     assert_eq!(finished(&pool, lost).await, "sent");
-    assert_eq!(repush_due(&pool, &q.queue, policy).await.unwrap(), 0, "nothing left");
+    assert_eq!(
+        repush_due(&pool, &q.queue, policy).await.unwrap(),
+        0,
+        "nothing left"
+    );
     assert_eq!(w.sink.wait_for(2, WAIT).await.len(), 2);
     mailer.stop().await;
 }
@@ -166,10 +181,16 @@ async fn shutdown_lets_the_job_in_flight_finish(pool: PgPool) {
     let id = reply_for(&pool, &w, w.customer, "Sent while shutting down.").await;
     push(&q.queue, id).await;
     assert_eq!(w.sink.wait_for(1, WAIT).await.len(), 1);
-    assert!(!fixtures::outbox_delivered(&pool, id).await.unwrap(), "still in flight");
+    assert!(
+        !fixtures::outbox_delivered(&pool, id).await.unwrap(),
+        "still in flight"
+    );
     mailer.stop().await;
     assert!(fixtures::outbox_delivered(&pool, id).await.unwrap());
-    assert_eq!(state(&pool, &key_of(&pool, id).await).await.unwrap(), "sent");
+    assert_eq!(
+        state(&pool, &key_of(&pool, id).await).await.unwrap(),
+        "sent"
+    );
     assert_eq!(w.sink.messages().len(), 1);
 }
 
@@ -189,7 +210,9 @@ async fn a_settings_change_announced_on_nats_switches_the_smtp_server(pool: PgPo
         .await
         .unwrap();
     let nats = async_nats::connect("nats://127.0.0.1:4222").await.unwrap();
-    nats.publish("flicket.config.changed", "{}".into()).await.unwrap();
+    nats.publish("flicket.config.changed", "{}".into())
+        .await
+        .unwrap();
     nats.flush().await.unwrap();
     let second = reply_for(&pool, &w, w.customer, "Through the new server.").await;
     push(&q.queue, second).await;
@@ -198,4 +221,41 @@ async fn a_settings_change_announced_on_nats_switches_the_smtp_server(pool: PgPo
     assert_eq!(new_sink.wait_for(1, WAIT).await.len(), 1);
     assert_eq!(w.sink.messages().len(), 1);
     mailer.stop().await;
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn two_schedulers_repushing_at_once_push_each_row_once(pool: PgPool) {
+    let w = world(&pool).await;
+    let q = TestQueue::new();
+    let mut ids = Vec::new();
+    for n in 0..60 {
+        ids.push(
+            reply_for(
+                &pool,
+                &w,
+                w.customer,
+                &format!("Waiting for the scheduler {n}"),
+            )
+            .await,
+        );
+    }
+    let policy = RepushPolicy {
+        not_enqueued_after: Duration::ZERO,
+        not_delivered_after: Duration::from_secs(600),
+        batch: 7,
+    };
+    let other_pool = sqlx::postgres::PgPoolOptions::new()
+        .connect_with((*pool.connect_options()).clone())
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(
+        repush_due(&pool, &q.queue, policy),
+        repush_due(&other_pool, &q.queue, policy)
+    );
+    assert_eq!(a.unwrap() + b.unwrap(), 60);
+    assert_eq!(q.queue.depth().await.unwrap(), 60);
+    for id in ids {
+        assert!(fixtures::outbox_enqueued(&pool, id).await.unwrap());
+    }
+    assert_eq!(repush_due(&pool, &q.queue, policy).await.unwrap(), 0);
 }

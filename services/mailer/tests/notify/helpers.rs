@@ -283,7 +283,8 @@ fn quoted_printable(body: &str) -> String {
     let mut bytes = Vec::new();
     let mut i = 0;
     while i < raw.len() {
-        if raw[i] == b'=' && i + 2 < raw.len()
+        if raw[i] == b'='
+            && i + 2 < raw.len()
             && let (Some(h), Some(l)) = (hex(raw[i + 1]), hex(raw[i + 2]))
         {
             bytes.push((h * 16 + l) as u8);
@@ -310,7 +311,8 @@ pub fn subject(m: &flicket_core::smtp_sink::ReceivedMail) -> String {
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
             .map(|b| String::from_utf8_lossy(&b).into_owned());
         // Whitespace between two encoded words is not part of the text (RFC 2047 §6.2).
-        if !out.is_empty() && !(prev_encoded && decoded.is_some()) {
+        let joined_to_previous = prev_encoded && decoded.is_some();
+        if !out.is_empty() && !joined_to_previous {
             out.push(' ');
         }
         prev_encoded = decoded.is_some();
@@ -322,7 +324,9 @@ pub fn subject(m: &flicket_core::smtp_sink::ReceivedMail) -> String {
 /// The body of `GET /metrics` on a mailer.
 pub async fn metrics_text(port: u16) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
     stream
         .write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .await

@@ -20,16 +20,62 @@ async fn every_kind_reaches_its_recipient_in_their_language(pool: PgPool) {
     let t = Some(w.ticket);
     // (key, kind, recipient user, payload, a phrase the decoded email must contain)
     let cases: Vec<(&str, OutboxKind, i64, serde_json::Value, &str)> = vec![
-        ("opened:1", OutboxKind::Opened, w.agent, json!({"actor_id": w.customer}), "Carl Customer opened this ticket"),
-        ("claim:1", OutboxKind::Claim, w.customer, json!({"actor_id": w.agent}), "Ada Agent claimed this ticket"),
-        ("assign:1", OutboxKind::Assign, bob, json!({"actor_id": w.agent, "assignee_id": bob}), "a attribué ce ticket à Bob Builder"),
-        ("release:1", OutboxKind::Release, w.customer, json!({"actor_id": w.agent}), "Ada Agent released this ticket"),
-        ("close:1", OutboxKind::Close, bob, json!({"actor_id": w.customer}), "Carl Customer a fermé ce ticket"),
-        ("reopen:1", OutboxKind::Reopen, w.agent, json!({"actor_id": w.customer}), "Carl Customer reopened this ticket"),
-        ("password_reset:1", OutboxKind::PasswordReset, w.customer, json!({"token_enc": token}), "/password-reset/reset-token-123"),
-        ("digest:2026-11-30:1", OutboxKind::Digest, bob,
+        (
+            "opened:1",
+            OutboxKind::Opened,
+            w.agent,
+            json!({"actor_id": w.customer}),
+            "Carl Customer opened this ticket",
+        ),
+        (
+            "claim:1",
+            OutboxKind::Claim,
+            w.customer,
+            json!({"actor_id": w.agent}),
+            "Ada Agent claimed this ticket",
+        ),
+        (
+            "assign:1",
+            OutboxKind::Assign,
+            bob,
+            json!({"actor_id": w.agent, "assignee_id": bob}),
+            "a attribué ce ticket à Bob Builder",
+        ),
+        (
+            "release:1",
+            OutboxKind::Release,
+            w.customer,
+            json!({"actor_id": w.agent}),
+            "Ada Agent released this ticket",
+        ),
+        (
+            "close:1",
+            OutboxKind::Close,
+            bob,
+            json!({"actor_id": w.customer}),
+            "Carl Customer a fermé ce ticket",
+        ),
+        (
+            "reopen:1",
+            OutboxKind::Reopen,
+            w.agent,
+            json!({"actor_id": w.customer}),
+            "Carl Customer reopened this ticket",
+        ),
+        (
+            "password_reset:1",
+            OutboxKind::PasswordReset,
+            w.customer,
+            json!({"token_enc": token}),
+            "/password-reset/reset-token-123",
+        ),
+        (
+            "digest:2026-11-30:1",
+            OutboxKind::Digest,
+            bob,
             json!({"tickets": [{"ticket_id": w.ticket, "title": "Printer on fire", "priority": "low", "status": "Open", "assignee": "Bob Builder"}]}),
-            "Tickets toujours en attente"),
+            "Tickets toujours en attente",
+        ),
     ];
     let q = TestQueue::new();
     let mailer = RunningMailer::start(&pool, options(&q.name)).await;
@@ -82,17 +128,31 @@ async fn every_kind_reaches_its_recipient_in_their_language(pool: PgPool) {
         let m = mail
             .iter()
             .find(|m| m.to == vec![email_of(*recipient).to_owned()] && decoded(m).contains(phrase))
-            .unwrap_or_else(|| panic!("{key}: no email to {} containing {phrase:?}", email_of(*recipient)));
+            .unwrap_or_else(|| {
+                panic!(
+                    "{key}: no email to {} containing {phrase:?}",
+                    email_of(*recipient)
+                )
+            });
         assert_eq!(m.to.len(), 1, "{key}");
-        assert!(m.body().contains("text/plain") && m.body().contains("text/html"), "{key}");
+        assert!(
+            m.body().contains("text/plain") && m.body().contains("text/html"),
+            "{key}"
+        );
         let threaded = m.header("References").is_some();
         let ticket_kind = !matches!(kind, OutboxKind::PasswordReset | OutboxKind::Digest);
-        assert_eq!(threaded, ticket_kind, "{key}: thread headers only on ticket emails");
+        assert_eq!(
+            threaded, ticket_kind,
+            "{key}: thread headers only on ticket emails"
+        );
         if ticket_kind {
             assert!(subject(m).contains(&TicketId(w.ticket).padded()), "{key}");
         }
     }
-    let test = mail.iter().find(|m| m.to == vec!["admin@example.test".to_owned()]).unwrap();
+    let test = mail
+        .iter()
+        .find(|m| m.to == vec!["admin@example.test".to_owned()])
+        .unwrap();
     assert!(decoded(test).contains("Ceci est un courriel de test"));
     mailer.stop().await;
 }

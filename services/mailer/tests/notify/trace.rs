@@ -62,7 +62,11 @@ async fn one_reply_is_one_trace_from_the_request_to_the_smtp_send(pool: PgPool) 
 
     let spans = collected.0.lock().unwrap();
     let deliveries: Vec<&SpanData> = spans.iter().filter(|s| s.name == "email.deliver").collect();
-    assert!(deliveries.len() >= 2, "{:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>());
+    assert!(
+        deliveries.len() >= 2,
+        "{:?}",
+        spans.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
     for span in deliveries {
         assert_eq!(span.span_context.trace_id(), request_context.trace_id());
         assert_eq!(span.parent_span_id, request_context.span_id());

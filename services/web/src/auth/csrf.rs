@@ -136,7 +136,10 @@ async fn extract_candidate(req: Request) -> Result<(Option<String>, Request), Bo
     if content_type.starts_with("multipart/form-data") {
         // Uploads are streamed, so the token cannot be read from the body first: multipart forms carry it in the
         // action URL (`?csrf_token=…`). Referrer-Policy keeps it on this site.
-        let token = req.uri().query().and_then(|q| form_urlencoded_field(q.as_bytes(), FIELD));
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| form_urlencoded_field(q.as_bytes(), FIELD));
         return Ok((token, req));
     }
     let is_form = req

@@ -9,3 +9,4 @@ mod csrf;
 mod i18n;
 mod migrations;
 mod pages;
+mod relay;
