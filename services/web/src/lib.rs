@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod email_log;
 pub mod error;
 pub mod health;
 pub mod http;

@@ -92,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(auth::login::form).post(auth::login::submit))
         .route("/logout", post(auth::login::logout))
         .route("/language", post(pages::language::switch))
+        .merge(crate::email_log::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))

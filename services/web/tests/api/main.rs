@@ -6,6 +6,7 @@ mod helpers;
 
 mod auth;
 mod csrf;
+mod email_log;
 mod i18n;
 mod migrations;
 mod pages;
