@@ -83,10 +83,14 @@ pub fn options(queue: &str) -> MailerOptions {
 }
 
 pub fn config(queue: &str) -> Config {
+    config_with_redis(queue, REDIS_URL)
+}
+
+pub fn config_with_redis(queue: &str, redis_url: &str) -> Config {
     let vars = [
         ("FLICKET_MAILER_LISTEN", "127.0.0.1:0"),
         ("FLICKET_EMAIL_QUEUE", queue),
-        ("FLICKET_REDIS_URL", REDIS_URL),
+        ("FLICKET_REDIS_URL", redis_url),
     ];
     Config::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))).unwrap()
 }
@@ -100,7 +104,11 @@ pub struct RunningMailer {
 
 impl RunningMailer {
     pub async fn start(pool: &PgPool, options: MailerOptions) -> Self {
-        let mailer = Mailer::build_with(config(&options.queue), pool.clone(), options)
+        Self::start_with(pool, config(&options.queue), options).await
+    }
+
+    pub async fn start_with(pool: &PgPool, config: Config, options: MailerOptions) -> Self {
+        let mailer = Mailer::build_with(config, pool.clone(), options)
             .await
             .unwrap();
         let port = mailer.port();

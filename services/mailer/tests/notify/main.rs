@@ -8,4 +8,5 @@ mod faults;
 mod helpers;
 mod kill;
 mod kinds;
+mod redis_restart;
 mod trace;
