@@ -139,7 +139,13 @@ impl Deliverer {
             metrics::counter!("mailer_emails_suppressed_total").increment(1);
             return Ok(Outcome::Suppressed);
         }
-        let active = self.smtp.current().await?;
+        let active = match self.smtp.current().await {
+            Ok(active) => active,
+            Err(e) => {
+                self.release(&key).await;
+                return Err(e.into());
+            }
+        };
         if active.settings.suppress_send {
             unsent("suppressed", "sending is suppressed in the settings".into()).await?;
             metrics::counter!("mailer_emails_suppressed_total").increment(1);
@@ -147,7 +153,15 @@ impl Deliverer {
         }
         let domain = render::domain_of(&active.base_url);
         let message_id = render::message_id(&key, &domain);
-        let message = match self.compose(&row, &active, &message_id, &domain).await? {
+        let composed = match self.compose(&row, &active, &message_id, &domain).await {
+            Ok(composed) => composed,
+            Err(e) => {
+                // Nothing reached the SMTP server: let the next job try at once instead of after the lease.
+                self.release(&key).await;
+                return Err(e);
+            }
+        };
+        let message = match composed {
             Ok(message) => message,
             Err(reason) => {
                 unsent("failed", reason).await?;
@@ -204,6 +218,17 @@ impl Deliverer {
                 }
                 Ok(Outcome::RetryScheduled)
             }
+        }
+    }
+
+    /// Gives the claim back without counting an attempt (best effort: otherwise it expires with the lease).
+    async fn release(&self, key: &str) {
+        let released = async {
+            let mut conn = self.pool.acquire().await?;
+            deliveries::release(&mut conn, key, &self.options.worker_name).await
+        };
+        if let Err(e) = released.await {
+            tracing::warn!(error = %e, key, "cannot release the claim; it will expire");
         }
     }
 
