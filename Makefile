@@ -38,5 +38,8 @@ sqlx-check:
 	SQLX_OFFLINE=false scripts/sqlx-prepare.sh --check
 
 # Seeds a large dedicated database, measures the release build with wrk, writes docs/benchmarks.md.
-bench:
+bench: bench-mailer
 	scripts/bench.sh
+# Emails per second from the queue into a local SMTP sink for one mailer (debug build, real Redis and PostgreSQL).
+bench-mailer:
+	DATABASE_URL=$(TEST_DATABASE_URL) cargo test -p flicket-mailer --test notify bench -- --ignored --nocapture

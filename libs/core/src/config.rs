@@ -14,6 +14,7 @@ pub const KNOWN_VARS: &[(&str, bool)] = &[
     ("FLICKET_DATABASE_URL", true),
     ("FLICKET_REDIS_URL", true),
     ("FLICKET_NATS_URL", true),
+    ("FLICKET_EMAIL_QUEUE", false),
     ("FLICKET_LISTEN", false),
     ("FLICKET_MAILER_LISTEN", false),
     ("FLICKET_SCHEDULER_LISTEN", false),
@@ -79,6 +80,8 @@ pub struct Config {
     pub redis_url: SecretString,
     /// NATS URL (events between replicas).
     pub nats_url: SecretString,
+    /// Redis queue of email jobs (web and scheduler push, mailer consumes).
+    pub email_queue: String,
     /// Address the web service listens on.
     pub listen: SocketAddr,
     /// Address the mailer's health and metrics endpoints listen on.
@@ -114,6 +117,7 @@ impl std::fmt::Debug for Config {
             .field("database_max_connections", &self.database_max_connections)
             .field("redis_url", &redact_url(self.redis_url.expose_secret()))
             .field("nats_url", &redact_url(self.nats_url.expose_secret()))
+            .field("email_queue", &self.email_queue)
             .field("listen", &self.listen)
             .field("mailer_listen", &self.mailer_listen)
             .field("scheduler_listen", &self.scheduler_listen)
@@ -206,6 +210,16 @@ impl Config {
                 .get("FLICKET_NATS_URL")?
                 .unwrap_or_else(|| "nats://127.0.0.1:4222".to_owned())
                 .into(),
+            email_queue: match env.get("FLICKET_EMAIL_QUEUE")? {
+                None => crate::jobs::DEFAULT_EMAIL_QUEUE.to_owned(),
+                Some(q) if q.len() <= 128 && !q.contains(char::is_whitespace) => q,
+                Some(_) => {
+                    return Err(invalid(
+                        "FLICKET_EMAIL_QUEUE",
+                        "must be at most 128 characters without spaces",
+                    ));
+                }
+            },
             listen: env.parse("FLICKET_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             mailer_listen: env.parse(
                 "FLICKET_MAILER_LISTEN",

@@ -106,6 +106,16 @@ pub const SOURCES: &[(&str, &str, &str)] = &[
         include_str!("../locales/en/admin.ftl"),
         include_str!("../locales/fr/admin.ftl"),
     ),
+    (
+        "mail",
+        include_str!("../locales/en/mail.ftl"),
+        include_str!("../locales/fr/mail.ftl"),
+    ),
+    (
+        "email_log",
+        include_str!("../locales/en/email_log.ftl"),
+        include_str!("../locales/fr/email_log.ftl"),
+    ),
 ];
 
 fn build(

@@ -3,20 +3,24 @@
 
 pub mod accounts;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod digest;
 pub mod domain;
 pub mod i18n;
+pub mod jobs;
 pub mod markdown;
 pub mod net_guard;
 pub mod ops;
 pub mod password;
 pub mod permissions;
+pub mod queue;
 pub mod repo;
 pub mod search;
-pub mod secrets;
 pub mod setup;
 pub mod shutdown;
+#[cfg(feature = "test-support")]
+pub mod smtp_sink;
 pub mod telemetry;
 #[cfg(feature = "test-support")]
 pub mod testing;

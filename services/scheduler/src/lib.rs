@@ -1,9 +1,10 @@
-//! The scheduler service: digests and housekeeping on schedules (apalis-cron), with health, readiness and metrics
-//! endpoints.
+//! The scheduler service: digests and housekeeping on schedules (apalis-cron), the outbox re-push, and health,
+//! readiness and metrics endpoints.
 
 pub mod digest;
 pub mod housekeeping;
 pub mod jobs;
+pub mod outbox_repush;
 
 use std::future::Future;
 
@@ -15,11 +16,13 @@ use axum::routing::get;
 use flicket_core::Config;
 use flicket_core::ops::{self, Readiness};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 /// A bound scheduler.
 pub struct Scheduler {
     listener: TcpListener,
     readiness: Readiness,
+    queue: flicket_core::queue::EmailQueue,
 }
 
 impl Scheduler {
@@ -30,11 +33,16 @@ impl Scheduler {
             redis: Some((ops::redis_client(&config)?, false)),
             nats: Some(ops::nats_client(&config, "flicket-scheduler").await?),
         };
+        let queue = flicket_core::queue::EmailQueue::connect_lazy(
+            secrecy::ExposeSecret::expose_secret(&config.redis_url),
+            &config.email_queue,
+        )?;
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(config.scheduler_listen).await?;
         Ok(Self {
             listener,
             readiness,
+            queue,
         })
     }
 
@@ -51,15 +59,20 @@ impl Scheduler {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let stop = CancellationToken::new();
         let ctx = jobs::JobContext {
             pool: self.readiness.pool.clone(),
             instance: instance_name(),
         };
-        let mut jobs_stop = stop_rx.clone();
-        let jobs = tokio::spawn(jobs::run(ctx, async move {
-            let _ = jobs_stop.wait_for(|stop| *stop).await;
-        }));
+        let jobs_stop = stop.clone();
+        let jobs = tokio::spawn(jobs::run(ctx, async move { jobs_stop.cancelled().await }));
+        let repush = tokio::spawn(outbox_repush::run(
+            self.readiness.pool.clone(),
+            self.queue.clone(),
+            flicket_core::queue::RepushPolicy::default(),
+            outbox_repush::INTERVAL,
+            stop.clone(),
+        ));
         let app = Router::new()
             .route("/healthz", get(|| async { "ok" }))
             .route("/readyz", get(readyz))
@@ -68,12 +81,16 @@ impl Scheduler {
                 get(|| async { flicket_core::telemetry::metrics_handle().render() }),
             )
             .with_state(self.readiness);
-        let server = axum::serve(self.listener, app).with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_tx.send(true);
-        });
-        server.await?;
+        let stop_jobs = stop.clone();
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                stop_jobs.cancel();
+            })
+            .await?;
+        stop.cancel();
         jobs.await??;
+        repush.await?;
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod departments;
+pub mod email_log;
 pub mod error;
 pub mod health;
 pub mod http;

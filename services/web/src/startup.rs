@@ -45,12 +45,16 @@ impl Application {
                 .unwrap_or_else(|_| format!("http://{}", config.listen)),
         };
         let nats = flicket_core::ops::nats_client(&config, "flicket-web").await?;
+        let queue = flicket_core::queue::EmailQueue::connect_lazy(
+            secrecy::ExposeSecret::expose_secret(&config.redis_url),
+            &config.email_queue,
+        )?;
         let state = AppState {
+            relay: crate::relay::Relay::start(pool.clone(), queue),
             pool,
             nats,
             cookies: Arc::new(CookieSettings::for_base_url(&base_url)),
             config: Arc::new(config),
-            relay: crate::relay::Relay::default(),
         };
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(state.config.listen).await?;
@@ -96,6 +100,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::account::routes())
         .merge(crate::departments::routes())
         .merge(crate::admin::routes())
+        .merge(crate::email_log::routes())
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))

@@ -7,10 +7,14 @@ pub mod attachments;
 pub mod audit;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod deliveries;
 pub mod digests;
+#[cfg(feature = "test-support")]
+pub mod fixtures;
 pub mod groups;
 pub mod housekeeping;
 pub mod login_attempts;
+pub mod mail;
 pub mod outbox;
 pub mod password_resets;
 pub mod posts;

@@ -84,11 +84,24 @@ pub struct NewOutbox {
 }
 
 /// Inserts a row; returns its id, or `None` when a row with the same idempotency key exists already.
-#[tracing::instrument(skip_all, fields(key = %row.idempotency_key), err)]
+///
+/// The row keeps the W3C trace context of the caller's span, so an email re-pushed later by the scheduler still
+/// belongs to the trace (and hangs under the span) of the change that caused it.
 pub async fn insert<'c>(db: impl Db<'c>, row: &NewOutbox) -> sqlx::Result<Option<i64>> {
+    let trace = crate::jobs::current_trace_context();
+    let trace = (!trace.is_empty()).then(|| serde_json::json!(trace));
+    insert_row(db, row, trace).await
+}
+
+#[tracing::instrument(name = "outbox::insert", skip_all, fields(key = %row.idempotency_key), err)]
+async fn insert_row<'c>(
+    db: impl Db<'c>,
+    row: &NewOutbox,
+    trace: Option<Value>,
+) -> sqlx::Result<Option<i64>> {
     sqlx::query_scalar!(
-        "insert into outbox (idempotency_key, kind, recipient_id, recipient_email, ticket_id, payload)
-         values ($1, $2, $3, $4, $5, $6)
+        "insert into outbox (idempotency_key, kind, recipient_id, recipient_email, ticket_id, payload, trace_context)
+         values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (idempotency_key) do nothing
          returning outbox_id",
         row.idempotency_key,
@@ -96,8 +109,73 @@ pub async fn insert<'c>(db: impl Db<'c>, row: &NewOutbox) -> sqlx::Result<Option
         row.recipient_id.map(|u| u.0),
         row.recipient_email,
         row.ticket_id.map(|t| t.0),
-        row.payload
+        row.payload,
+        trace
     )
     .fetch_optional(db)
+    .await
+}
+
+/// Records that these rows were just pushed to the queue.
+#[tracing::instrument(skip_all, fields(count = outbox_ids.len()), err)]
+pub async fn mark_enqueued<'c>(db: impl Db<'c>, outbox_ids: &[i64]) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
+        "update outbox set enqueued_at = now(), enqueue_count = enqueue_count + 1
+         where outbox_id = any($1) and delivered_at is null",
+        outbox_ids
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}
+
+/// A row the scheduler must push (again), with the trace context stored when it was written.
+#[derive(Debug, Clone)]
+pub struct DueRow {
+    /// The row.
+    pub outbox_id: i64,
+    /// `{"traceparent": …}` or null.
+    pub trace_context: Option<Value>,
+}
+
+/// Locks (`FOR UPDATE SKIP LOCKED`, so replicas share the work) up to `limit` undelivered rows that were never
+/// pushed within `not_enqueued_secs` of their creation, or whose last push (or scheduled retry) is more than
+/// `not_delivered_secs` old without a delivery (Redis lost the job). Call inside a transaction, push, then
+/// [`mark_enqueued`] and commit.
+#[tracing::instrument(skip_all, err)]
+pub async fn lock_due_for_push(
+    conn: &mut sqlx::PgConnection,
+    not_enqueued_secs: f64,
+    not_delivered_secs: f64,
+    limit: i64,
+) -> sqlx::Result<Vec<DueRow>> {
+    sqlx::query_as!(
+        DueRow,
+        r#"select o.outbox_id, o.trace_context
+           from outbox o
+           left join email_deliveries d on d.idempotency_key = o.idempotency_key
+           where o.delivered_at is null
+             and ((o.enqueued_at is null and o.created_at < now() - make_interval(secs => $1))
+               or (o.enqueued_at < now() - make_interval(secs => $2)
+                   and (d.next_attempt_at is null or d.next_attempt_at < now() - make_interval(secs => $2))
+                   and (d.claimed_at is null or d.claimed_at < now() - make_interval(secs => $2))))
+           order by o.created_at
+           limit $3
+           for update of o skip locked"#,
+        not_enqueued_secs,
+        not_delivered_secs,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
+/// Age in seconds of the oldest row not yet delivered (0 when none): the lag of the whole pipeline.
+pub async fn oldest_pending_age_secs<'c>(db: impl Db<'c>) -> sqlx::Result<f64> {
+    sqlx::query_scalar!(
+        r#"select coalesce(extract(epoch from now() - min(created_at))::float8, 0) as "age!"
+           from outbox where delivered_at is null"#
+    )
+    .fetch_one(db)
     .await
 }

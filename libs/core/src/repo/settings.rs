@@ -156,7 +156,7 @@ pub enum SmtpPassword {
     Keep,
     /// Remove it.
     Clear,
-    /// Store this ciphertext (from `secrets::encrypt_smtp_password`).
+    /// Store this ciphertext (from `crypto::encrypt`).
     Set(Vec<u8>),
 }
 

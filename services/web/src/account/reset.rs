@@ -28,8 +28,15 @@ const MAX_PER_HOUR: i64 = 3;
 
 /// Creates a link for `user_id` and its outbox row, in the caller's transaction; returns the outbox id to hand to
 /// the relay after commit (`None` if the row already existed, which cannot happen with a fresh id).
-pub async fn issue(conn: &mut PgConnection, user_id: UserId) -> Result<Option<i64>, AppError> {
+pub async fn issue(
+    conn: &mut PgConnection,
+    secret_key: &[u8],
+    user_id: UserId,
+) -> Result<Option<i64>, AppError> {
     let token = tokens::random_token();
+    // The raw token exists only in the email: the outbox row carries it encrypted with FLICKET_SECRET_KEY.
+    let token_enc = flicket_core::crypto::encrypt_to_string(secret_key, &token)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot encrypt the reset token: {e}")))?;
     let reset_id =
         password_resets::create(&mut *conn, user_id, &tokens::hash_token(&token)).await?;
     let row = NewOutbox {
@@ -39,8 +46,7 @@ pub async fn issue(conn: &mut PgConnection, user_id: UserId) -> Result<Option<i6
         recipient_email: None,
         ticket_id: None,
         payload: serde_json::json!({
-            "token": token,
-            "path": format!("/password-reset/new?token={token}"),
+            "token_enc": token_enc,
             "expires_minutes": password_resets::TTL_SECS / 60,
         }),
     };
@@ -127,7 +133,7 @@ pub async fn request(
     if let Some(user_id) = users::find_enabled_by_email(&state.pool, email.as_str()).await? {
         if password_resets::recent_count(&state.pool, user_id, 3600).await? < MAX_PER_HOUR {
             let mut tx = state.pool.begin().await?;
-            let outbox_id = issue(&mut tx, user_id).await?;
+            let outbox_id = issue(&mut tx, state.config.secret_key_bytes(), user_id).await?;
             tx.commit().await?;
             state.relay.after_commit(outbox_id.into_iter().collect());
             tracing::info!(user.id = user_id.0, "password reset link issued");

@@ -11,7 +11,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use flicket_core::repo::settings::{self, Settings, SmtpPassword};
-use flicket_core::secrets;
 use serde_json::{Map, Value, json};
 
 use super::form::FormPairs;
@@ -119,10 +118,12 @@ pub async fn save(
         }
     };
     let password = if !new_password.is_empty() {
-        SmtpPassword::Set(secrets::encrypt_smtp_password(
-            state.config.secret_key_bytes(),
-            new_password,
-        ))
+        SmtpPassword::Set(
+            flicket_core::crypto::encrypt(state.config.secret_key_bytes(), new_password.as_bytes())
+                .map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("cannot encrypt the SMTP password: {e}"))
+                })?,
+        )
     } else if form.checked("clear_smtp_password") {
         SmtpPassword::Clear
     } else {

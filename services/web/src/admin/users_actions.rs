@@ -156,7 +156,8 @@ pub async fn send_reset(
     if target.disabled {
         return Ok(back(&state, jar, id, "danger", "error-reset-disabled-user"));
     }
-    let outbox_id = crate::account::reset::issue(&mut tx, id).await?;
+    let outbox_id =
+        crate::account::reset::issue(&mut tx, state.config.secret_key_bytes(), id).await?;
     let label = format!("user:{id} {}", target.username);
     super::audit::record(&mut tx, &admin, &ip, "user.reset_link", &label, None).await?;
     tx.commit().await?;

@@ -13,11 +13,18 @@ async fn ask(app: &TestApp, email: &str) -> reqwest::Response {
 }
 
 /// The raw token of the latest reset email (only the mailer reads it, to build the link).
+/// The token the mailer will put in the email (the outbox row carries it encrypted with the secret key).
 async fn mailed_token(pool: &PgPool) -> String {
-    sqlx::query_scalar("select payload->>'token' from outbox where kind = 'password_reset' order by outbox_id desc limit 1")
-        .fetch_one(pool)
-        .await
-        .unwrap()
+    let enc: String = sqlx::query_scalar(
+        "select payload->>'token_enc' from outbox where kind = 'password_reset' order by outbox_id desc limit 1",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let key = secrecy::ExposeSecret::expose_secret(&test_config().secret_key)
+        .as_bytes()
+        .to_vec();
+    flicket_core::crypto::decrypt_string(&key, &enc).unwrap()
 }
 
 async fn set(app: &TestApp, token: &str, password: &str) -> reqwest::Response {

@@ -90,8 +90,8 @@ async fn saving_stores_everything_encrypts_the_password_audits_and_announces_it(
     );
     let key = test_config().secret_key.expose_secret().as_bytes().to_vec();
     assert_eq!(
-        flicket_core::secrets::decrypt_smtp_password(&key, &enc).unwrap(),
-        "s3cret-smtp-pass"
+        flicket_core::crypto::decrypt(&key, &enc).unwrap(),
+        b"s3cret-smtp-pass"
     );
 
     let page = admin.get_text("/admin/settings").await;

@@ -17,7 +17,11 @@ pub struct TestApp {
 }
 
 pub fn test_config() -> Config {
-    let vars = [("FLICKET_LISTEN", "127.0.0.1:0")];
+    // Email jobs of web tests go to a queue no mailer consumes (never the development queue).
+    let vars = [
+        ("FLICKET_LISTEN", "127.0.0.1:0"),
+        ("FLICKET_EMAIL_QUEUE", "flicket:test:web-email"),
+    ];
     Config::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))).unwrap()
 }
 

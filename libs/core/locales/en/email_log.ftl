@@ -1,0 +1,19 @@
+# Admin: email log (/admin/email)
+email-log-title = Email log
+email-log-intro = The most recent emails, newest first. A failed email can be sent again.
+email-log-empty = No email has been sent yet.
+email-log-col-when = First attempt
+email-log-col-kind = Kind
+email-log-col-recipient = Recipient
+email-log-col-state = State
+email-log-col-attempts = Attempts
+email-log-col-detail = Last error
+email-log-col-actions = Actions
+email-log-state-sending = Sending
+email-log-state-sent = Sent
+email-log-state-failed = Failed
+email-log-state-suppressed = Not sent (suppressed)
+email-log-retry-at = Next attempt at { $time }
+email-log-retry = Send again
+email-log-retried = The email will be sent again.
+email-log-not-retryable = Only a failed email can be sent again.

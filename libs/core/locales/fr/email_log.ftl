@@ -1,0 +1,19 @@
+# Administration : journal des courriels (/admin/email)
+email-log-title = Journal des courriels
+email-log-intro = Les courriels les plus récents, du plus récent au plus ancien. Un courriel en échec peut être renvoyé.
+email-log-empty = Aucun courriel n’a encore été envoyé.
+email-log-col-when = Premier essai
+email-log-col-kind = Type
+email-log-col-recipient = Destinataire
+email-log-col-state = État
+email-log-col-attempts = Essais
+email-log-col-detail = Dernière erreur
+email-log-col-actions = Actions
+email-log-state-sending = En cours d’envoi
+email-log-state-sent = Envoyé
+email-log-state-failed = En échec
+email-log-state-suppressed = Non envoyé (envois suspendus)
+email-log-retry-at = Prochain essai à { $time }
+email-log-retry = Renvoyer
+email-log-retried = Le courriel va être renvoyé.
+email-log-not-retryable = Seul un courriel en échec peut être renvoyé.

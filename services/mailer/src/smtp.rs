@@ -1,0 +1,188 @@
+//! The admin's mail settings and the SMTP transport built from them.
+//!
+//! Settings are cached with their pooled transport and reloaded when `flicket.config.changed` arrives on NATS, and
+//! every `settings_refresh` in any case (NATS is best effort). A change of any field rebuilds the transport.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use flicket_core::repo::mail::{self, MailSettings};
+use futures::StreamExt;
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
+use secrecy::{ExposeSecret, SecretString};
+use sqlx::PgPool;
+use tokio::sync::RwLock;
+use tokio_util::sync::CancellationToken;
+
+/// The NATS subject the admin settings page publishes after saving.
+pub const CONFIG_CHANGED_SUBJECT: &str = "flicket.config.changed";
+
+/// Settings in force and the transport built from them.
+pub struct Active {
+    /// The settings row as loaded.
+    pub settings: MailSettings,
+    /// Public URL for links (`FLICKET_BASE_URL` wins over the settings row).
+    pub base_url: String,
+    /// The pooled transport, or why there is none (no host, undecryptable password…).
+    pub transport: Result<AsyncSmtpTransport<Tokio1Executor>, String>,
+}
+
+/// The cache of [`Active`] settings.
+pub struct Smtp {
+    pool: PgPool,
+    secret_key: SecretString,
+    base_url_override: Option<String>,
+    timeout: Duration,
+    pool_size: u32,
+    active: RwLock<Option<Arc<Active>>>,
+}
+
+impl Smtp {
+    /// An empty cache; settings are loaded on first use.
+    pub fn new(
+        pool: PgPool,
+        secret_key: SecretString,
+        base_url_override: Option<String>,
+        timeout: Duration,
+        pool_size: u32,
+    ) -> Self {
+        Self {
+            pool,
+            secret_key,
+            base_url_override,
+            timeout,
+            pool_size,
+            active: RwLock::new(None),
+        }
+    }
+
+    /// The settings in force (loading them if needed).
+    pub async fn current(&self) -> sqlx::Result<Arc<Active>> {
+        if let Some(active) = self.active.read().await.clone() {
+            return Ok(active);
+        }
+        self.reload().await
+    }
+
+    /// Re-reads the settings; rebuilds the transport when they changed.
+    pub async fn reload(&self) -> sqlx::Result<Arc<Active>> {
+        let settings = mail::settings(&self.pool).await?;
+        let mut slot = self.active.write().await;
+        if let Some(active) = slot.as_ref()
+            && active.settings == settings
+        {
+            return Ok(active.clone());
+        }
+        let transport = self.build(&settings);
+        if let Err(reason) = &transport {
+            tracing::warn!(%reason, "no usable SMTP transport");
+        } else {
+            tracing::info!(
+                host = settings.smtp_host.as_deref().unwrap_or_default(),
+                port = settings.smtp_port,
+                tls = %settings.smtp_tls,
+                suppress_send = settings.suppress_send,
+                "SMTP settings loaded"
+            );
+        }
+        let base_url = self
+            .base_url_override
+            .clone()
+            .unwrap_or_else(|| settings.base_url.trim_end_matches('/').to_owned());
+        let active = Arc::new(Active {
+            settings,
+            base_url,
+            transport,
+        });
+        *slot = Some(active.clone());
+        Ok(active)
+    }
+
+    fn build(&self, s: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let host = s
+            .smtp_host
+            .as_deref()
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+            .ok_or("the SMTP server is not configured")?;
+        let port = u16::try_from(s.smtp_port).map_err(|_| "invalid SMTP port".to_owned())?;
+        let tls = match s.smtp_tls.as_str() {
+            "starttls" => Tls::Required(tls_params(host)?),
+            "tls" => Tls::Wrapper(tls_params(host)?),
+            _ => Tls::None,
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(port)
+            .tls(tls)
+            .timeout(Some(self.timeout))
+            .pool_config(
+                PoolConfig::new()
+                    .max_size(self.pool_size.max(1))
+                    .idle_timeout(Duration::from_secs(60)),
+            );
+        if let Some(user) = s.smtp_username.as_deref().filter(|u| !u.is_empty()) {
+            let password = match &s.smtp_password_enc {
+                Some(blob) => {
+                    let plain = flicket_core::crypto::decrypt(
+                        self.secret_key.expose_secret().as_bytes(),
+                        blob,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    String::from_utf8(plain).map_err(|_| "the SMTP password is not UTF-8")?
+                }
+                None => String::new(),
+            };
+            builder = builder.credentials(Credentials::new(user.to_owned(), password));
+        }
+        Ok(builder.build())
+    }
+}
+
+fn tls_params(host: &str) -> Result<TlsParameters, String> {
+    TlsParameters::new(host.to_owned()).map_err(|e| format!("TLS set-up for {host}: {e}"))
+}
+
+/// Reloads the settings on every `flicket.config.changed` message and every `refresh`, until `stop`.
+pub async fn watch(
+    smtp: Arc<Smtp>,
+    nats: Option<async_nats::Client>,
+    refresh: Duration,
+    stop: CancellationToken,
+) {
+    let mut events = match &nats {
+        Some(client) => match client.subscribe(CONFIG_CHANGED_SUBJECT).await {
+            Ok(sub) => Some(sub),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot subscribe to config changes; polling only");
+                None
+            }
+        },
+        None => None,
+    };
+    let mut tick = tokio::time::interval(refresh);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        let event = async {
+            match events.as_mut() {
+                Some(sub) => sub.next().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = stop.cancelled() => return,
+            msg = event => {
+                if msg.is_none() {
+                    events = None;
+                }
+                tracing::debug!("config change announced");
+            }
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = smtp.reload().await {
+            tracing::warn!(error = %e, "cannot reload mail settings");
+        }
+    }
+}

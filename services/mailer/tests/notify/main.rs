@@ -1,0 +1,12 @@
+//! The mailer against real PostgreSQL, Redis and an SMTP server (an in-process sink speaking SMTP over TCP).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+mod bench;
+mod delivery;
+mod faults;
+mod helpers;
+mod kill;
+mod kinds;
+mod redis_restart;
+mod trace;
