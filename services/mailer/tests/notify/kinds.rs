@@ -67,7 +67,7 @@ async fn every_kind_reaches_its_recipient_in_their_language(pool: PgPool) {
             OutboxKind::PasswordReset,
             w.customer,
             json!({"token_enc": token}),
-            "/password-reset/reset-token-123",
+            "/password-reset/new?token=reset-token-123",
         ),
         (
             "digest:2026-11-30:1",

@@ -69,6 +69,21 @@ fn tracing_subscriber_init() -> anyhow::Result<()> {
 }
 
 impl TestApp {
+    /// A client for a web service already running at `address` (another process), sharing `jar` if given.
+    pub fn remote(address: &str, shared: Option<(&reqwest::Client, &Arc<Jar>)>) -> TestApp {
+        let (client, jar) = match shared {
+            Some((c, j)) => (c.clone(), j.clone()),
+            None => client(),
+        };
+        TestApp {
+            address: address.to_owned(),
+            client,
+            jar,
+            shutdown: None,
+            handle: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

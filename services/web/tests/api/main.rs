@@ -24,6 +24,7 @@ mod listing;
 mod migrations;
 mod pages;
 mod relay;
+mod replicas;
 mod rest;
 mod tickets;
 mod tickets_attachments;
