@@ -34,7 +34,7 @@ seed_started=$(date +%s.%N)
 FLICKET_DATABASE_URL="$server/$db" RUST_LOG=error "$bin/flicket-web" seed \
     --users "$users" --tickets "$tickets" --replies-per-ticket "$replies" --seed 42
 seed_secs=$(calc "$(date +%s.%N) - $seed_started")
-psql -q "$server/$db" -c "vacuum analyze" >/dev/null
+psql -q "$server/$db" -c "vacuum analyze" -c "update settings set csv_limit = 1000" >/dev/null
 
 FLICKET_DATABASE_URL="$server/$db" FLICKET_LISTEN="127.0.0.1:$port" FLICKET_BASE_URL="http://127.0.0.1:$port" \
     FLICKET_LOG_FORMAT=json RUST_LOG=warn FLICKET_DATABASE_MAX_CONNECTIONS=16 "$bin/flicket-web" serve >/tmp/flicket-bench-web.log 2>&1 &
