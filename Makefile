@@ -26,6 +26,7 @@ validate-deploy:
 lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	scripts/check-core-deps.sh
 
 fmt:
 	cargo fmt --all
