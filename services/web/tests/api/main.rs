@@ -25,6 +25,7 @@ mod migrations;
 mod pages;
 mod relay;
 mod rest;
+mod rest_reference;
 mod rest_tickets;
 mod tickets;
 mod tickets_attachments;
