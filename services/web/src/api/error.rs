@@ -89,3 +89,46 @@ impl IntoResponse for ApiError {
         resp
     }
 }
+
+impl ApiError {
+    /// 409 with a reason (a fluent id, said in English).
+    pub fn conflict(key: &str) -> Self {
+        Self::new(StatusCode::CONFLICT, flicket_core::Locale::En.t(key))
+    }
+    /// 422 for one field, with the reason (a fluent id, said in English).
+    pub fn field(field: &str, key: &str) -> Self {
+        let mut fields = BTreeMap::new();
+        fields.insert(field.to_owned(), flicket_core::Locale::En.t(key));
+        Self::invalid(fields)
+    }
+    /// A rejected JSON body: 400 for bad syntax, 415 without `application/json`, 422 for a wrong shape.
+    pub fn from_json(rejection: &axum::extract::rejection::JsonRejection) -> Self {
+        Self::new(rejection.status(), rejection.body_text())
+    }
+}
+
+/// Which request field a domain error id is about.
+fn field_of(key: &str) -> &'static str {
+    match key {
+        "ticket-error-category" => "category_id",
+        "ticket-error-priority" => "priority_id",
+        "ticket-error-status" => "status_id",
+        "ticket-error-unknown-user" => "username",
+        "ticket-error-hours" => "hours",
+        _ => "content",
+    }
+}
+
+impl From<flicket_core::tickets::ops::OpError> for ApiError {
+    fn from(e: flicket_core::tickets::ops::OpError) -> Self {
+        use flicket_core::permissions::tickets::Refusal;
+        use flicket_core::tickets::ops::OpError;
+        match e {
+            OpError::NotFound => Self::not_found(),
+            OpError::Refused(Refusal::Forbidden) => Self::forbidden(),
+            OpError::Refused(Refusal::Conflict(key)) => Self::conflict(key),
+            OpError::Invalid(key) => Self::field(field_of(key), key),
+            OpError::Db(e) => e.into(),
+        }
+    }
+}

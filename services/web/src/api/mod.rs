@@ -4,7 +4,11 @@
 mod auth;
 mod error;
 mod pagination;
+mod reference;
+mod ticket_actions;
+mod ticket_view;
 mod tickets;
+mod users;
 
 use std::sync::Arc;
 
@@ -25,7 +29,9 @@ use crate::state::AppState;
 #[openapi(
     info(title = "Flicket API", version = "1", description = "Tickets, replies and reference data of Flicket."),
     modifiers(&BearerAuth),
-    tags((name = "auth", description = "Bearer tokens"), (name = "tickets", description = "Tickets"))
+    tags((name = "auth", description = "Bearer tokens"), (name = "tickets", description = "Tickets"),
+          (name = "reference", description = "Departments, categories, statuses and priorities"),
+          (name = "users", description = "People"))
 )]
 struct ApiDoc;
 
@@ -51,10 +57,40 @@ impl Modify for BearerAuth {
 pub fn routes() -> Router<AppState> {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::create_token, auth::revoke_token))
-        .routes(routes!(tickets::list))
+        .routes(routes!(tickets::list, ticket_actions::create))
+        .routes(routes!(ticket_view::get))
+        .routes(routes!(ticket_view::posts))
+        .routes(routes!(ticket_view::activity))
+        .routes(routes!(ticket_actions::reply))
+        .routes(routes!(ticket_actions::claim))
+        .routes(routes!(ticket_actions::release))
+        .routes(routes!(ticket_actions::close))
+        .routes(routes!(ticket_actions::reopen))
+        .routes(routes!(ticket_actions::assign))
+        .routes(routes!(reference::departments))
+        .routes(routes!(reference::categories))
+        .routes(routes!(reference::statuses))
+        .routes(routes!(reference::priorities))
+        .routes(routes!(users::list))
+        .routes(routes!(users::get))
         .split_for_parts();
     let limiter = Arc::new(ApiLimiter::per_minute(600));
     router
         .layer(Extension(limiter))
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+}
+
+/// Parses an id from the path; anything else is a 404, as in the UI.
+fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found())
+}
+
+/// The site's base URL (for links) and its page size.
+async fn site(state: &AppState) -> Result<(String, i64), ApiError> {
+    let site = flicket_core::repo::settings::site(&state.pool).await?;
+    let base = state.config.base_url.clone().unwrap_or(site.base_url);
+    Ok((
+        base,
+        i64::from(site.page_size).min(pagination::MAX_PER_PAGE),
+    ))
 }

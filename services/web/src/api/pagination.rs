@@ -80,3 +80,14 @@ impl<T> Page<T> {
         }
     }
 }
+
+impl<T> Page<T> {
+    /// One page of a short collection read whole (reference data).
+    pub fn slice(all: Vec<T>, page: i64, per_page: i64, url: impl Fn(i64) -> String) -> Self {
+        let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+        let skip = usize::try_from((page - 1) * per_page).unwrap_or(usize::MAX);
+        let take = usize::try_from(per_page).unwrap_or(0);
+        let items = all.into_iter().skip(skip).take(take).collect();
+        Self::new(items, page, per_page, total, url)
+    }
+}

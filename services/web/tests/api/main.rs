@@ -26,6 +26,8 @@ mod pages;
 mod relay;
 mod replicas;
 mod rest;
+mod rest_reference;
+mod rest_tickets;
 mod tickets;
 mod tickets_attachments;
 mod tickets_browser;
