@@ -185,3 +185,6 @@ audit-priority-delete = priority deleted
 audit-settings-update = settings changed
 audit-settings-test-email = test email sent
 audit-cli-users-import = accounts imported (command line)
+
+settings-max-request-bytes = Largest total of the files of one ticket or reply (bytes)
+error-settings-request-bytes = The total upload size must be between 1 KiB and 4 GiB.

@@ -185,3 +185,6 @@ audit-priority-delete = priorité supprimée
 audit-settings-update = paramètres modifiés
 audit-settings-test-email = e-mail de test envoyé
 audit-cli-users-import = comptes importés (ligne de commande)
+
+settings-max-request-bytes = Taille totale maximale des fichiers d’un ticket ou d’une réponse (octets)
+error-settings-request-bytes = La taille totale des fichiers doit être comprise entre 1 Kio et 4 Gio.

@@ -51,6 +51,8 @@ pub struct Settings {
     pub allowed_extensions: String,
     /// Largest attachment, in bytes.
     pub max_upload_bytes: i64,
+    /// Largest total of the files of one ticket, reply or edit, in bytes.
+    pub max_request_bytes: i64,
     /// Most attachments on one ticket or reply.
     pub max_uploads_per_post: i32,
     /// Most rows in a CSV export.
@@ -98,7 +100,7 @@ pub async fn load<'c>(db: impl Db<'c>) -> sqlx::Result<Settings> {
     sqlx::query_as!(
         Settings,
         r#"select application_title, base_url, page_size, allowed_extensions, max_upload_bytes,
-                  max_uploads_per_post, csv_limit, change_category, change_category_restricted,
+                  max_request_bytes, max_uploads_per_post, csv_limit, change_category, change_category_restricted,
                   smtp_host, smtp_port, smtp_tls, smtp_username,
                   smtp_password_enc is not null as "smtp_password_set!",
                   mail_from, suppress_send, digest_cron, digest_timezone, digest_enabled
@@ -121,6 +123,8 @@ pub struct SettingsUpdate {
     pub allowed_extensions: String,
     /// Largest attachment in bytes.
     pub max_upload_bytes: i64,
+    /// Largest total of the files of one request, in bytes.
+    pub max_request_bytes: i64,
     /// Most attachments per ticket or reply.
     pub max_uploads_per_post: i32,
     /// Most rows in a CSV export.
@@ -165,7 +169,7 @@ pub async fn load_for_update(conn: &mut PgConnection) -> sqlx::Result<Settings> 
     sqlx::query_as!(
         Settings,
         r#"select application_title, base_url, page_size, allowed_extensions, max_upload_bytes,
-                  max_uploads_per_post, csv_limit, change_category, change_category_restricted,
+                  max_request_bytes, max_uploads_per_post, csv_limit, change_category, change_category_restricted,
                   smtp_host, smtp_port, smtp_tls, smtp_username,
                   smtp_password_enc is not null as "smtp_password_set!",
                   mail_from, suppress_send, digest_cron, digest_timezone, digest_enabled
@@ -194,7 +198,8 @@ pub async fn update(
             change_category_restricted = $9, smtp_host = $10, smtp_port = $11, smtp_tls = $12,
             smtp_username = $13, mail_from = $14, suppress_send = $15, digest_cron = $16,
             digest_timezone = $17, digest_enabled = $18,
-            smtp_password_enc = case when $19 then smtp_password_enc else $20 end
+            smtp_password_enc = case when $19 then smtp_password_enc else $20 end,
+            max_request_bytes = $21
          where settings_id = 1",
         s.application_title,
         s.base_url,
@@ -215,7 +220,8 @@ pub async fn update(
         s.digest_timezone,
         s.digest_enabled,
         keep,
-        new_password
+        new_password,
+        s.max_request_bytes,
     )
     .execute(&mut *conn)
     .await?;

@@ -23,6 +23,7 @@ pub const TEXT_FIELDS: &[(&str, usize)] = &[
     ("page_size", 8),
     ("allowed_extensions", 1024),
     ("max_upload_bytes", 16),
+    ("max_request_bytes", 16),
     ("max_uploads_per_post", 8),
     ("csv_limit", 16),
     ("smtp_host", 255),
@@ -51,6 +52,7 @@ impl Typed {
             ("page_size", s.page_size.to_string()),
             ("allowed_extensions", s.allowed_extensions.clone()),
             ("max_upload_bytes", s.max_upload_bytes.to_string()),
+            ("max_request_bytes", s.max_request_bytes.to_string()),
             ("max_uploads_per_post", s.max_uploads_per_post.to_string()),
             ("csv_limit", s.csv_limit.to_string()),
             ("smtp_host", s.smtp_host.clone().unwrap_or_default()),
@@ -173,6 +175,14 @@ pub async fn parse(
         1 << 30,
         "error-settings-upload",
     );
+    let max_request_bytes = int(
+        ctx,
+        &mut errors,
+        form.get("max_request_bytes"),
+        1024,
+        1 << 32,
+        "error-settings-request-bytes",
+    );
     let max_uploads_per_post = int(
         ctx,
         &mut errors,
@@ -242,6 +252,7 @@ pub async fn parse(
         page_size,
         allowed_extensions,
         max_upload_bytes,
+        max_request_bytes,
         max_uploads_per_post,
         csv_limit,
         change_category: form.checked("change_category"),
