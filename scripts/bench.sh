@@ -80,7 +80,7 @@ measure() { # name path
     cpu_ms=$(calc "($after - $before) * 1000 / $hz / $reqs")
     [ -z "$healthz_rps" ] && healthz_rps=$rps
     local frac
-    frac=$(calc "$rps / $healthz_rps")
+    frac=$(awk "BEGIN { printf \"%.2g\", $rps / $healthz_rps }")
     rows+=("| $name | \`$path\` | $rps | $frac | $p50 | $p99 | $cpu_ms |")
     echo "  $name: $rps req/s, p50 $p50, p99 $p99, $cpu_ms ms CPU/request"
 }
