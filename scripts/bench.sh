@@ -68,7 +68,7 @@ measure() { # name path
     local name=$1 path=$2 out before after rps p50 p99 reqs cpu_ms
     wrk -t2 -c16 -d2s -H "Cookie: $cookie" "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true
     before=$(cpu_ticks)
-    out=$(wrk -t2 -c16 -d"$duration" --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$path")
+    out=$(wrk -t2 -c16 -d"$duration" --timeout 10s --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$path")
     after=$(cpu_ticks)
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
