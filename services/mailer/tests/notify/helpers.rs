@@ -259,50 +259,7 @@ pub async fn finished(pool: &PgPool, outbox_id: i64) -> String {
 
 /// The message with every MIME part decoded (quoted-printable, base64), for assertions on the text.
 pub fn decoded(m: &flicket_core::smtp_sink::ReceivedMail) -> String {
-    use base64::Engine as _;
-    let mut out = String::new();
-    for part in m.data.split("\r\n--") {
-        let (head, body) = part.split_once("\r\n\r\n").unwrap_or((part, ""));
-        let head_lower = head.to_ascii_lowercase();
-        if head_lower.contains("content-transfer-encoding: base64") {
-            let clean: String = body
-                .lines()
-                .take_while(|l| !l.starts_with("--"))
-                .collect::<Vec<_>>()
-                .concat();
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(clean.trim())
-                .unwrap_or_default();
-            out.push_str(&String::from_utf8_lossy(&bytes));
-        } else if head_lower.contains("content-transfer-encoding: quoted-printable") {
-            out.push_str(&quoted_printable(body));
-        } else {
-            out.push_str(body);
-        }
-        out.push('\n');
-    }
-    out.replace("\r\n", "\n")
-}
-
-fn quoted_printable(body: &str) -> String {
-    let joined = body.replace("=\r\n", "");
-    let raw = joined.as_bytes();
-    let hex = |b: u8| (b as char).to_digit(16);
-    let mut bytes = Vec::new();
-    let mut i = 0;
-    while i < raw.len() {
-        if raw[i] == b'='
-            && i + 2 < raw.len()
-            && let (Some(h), Some(l)) = (hex(raw[i + 1]), hex(raw[i + 2]))
-        {
-            bytes.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        bytes.push(raw[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
+    m.decoded_text()
 }
 
 /// The Subject header with RFC 2047 encoded words decoded.

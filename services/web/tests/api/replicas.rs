@@ -216,4 +216,11 @@ async fn two_replicas_of_everything_lose_nothing_and_send_nothing_twice(pool: Pg
         [ada.0],
         "{digests:?}"
     );
+    // The digest email lists the ticket, read when the email is sent.
+    let mails = sink.wait_for(11, Duration::from_secs(60)).await;
+    let digest = mails
+        .iter()
+        .map(|m| m.decoded_text())
+        .find(|t| t.contains("Printer jam on floor 2") && t.contains("#00001"));
+    assert!(digest.is_some(), "a digest email lists the open ticket");
 }
