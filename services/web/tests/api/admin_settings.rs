@@ -73,7 +73,10 @@ async fn saving_stores_everything_encrypts_the_password_audits_and_announces_it(
         ("Help desk", 25, 500)
     );
     assert_eq!(s.base_url, "https://help.example.com");
-    assert_eq!((s.max_upload_bytes, s.max_request_bytes), (2_097_152, 30_000_000));
+    assert_eq!(
+        (s.max_upload_bytes, s.max_request_bytes),
+        (2_097_152, 30_000_000)
+    );
     assert_eq!(
         (s.smtp_host.as_deref(), s.smtp_port, s.smtp_tls.as_str()),
         (Some("93.184.216.34"), 587, "starttls")
