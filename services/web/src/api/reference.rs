@@ -112,8 +112,6 @@ pub async fn statuses(
     _user: ApiUser,
     Query(paging): Query<PageParams>,
 ) -> Result<Json<Page<Label>>, ApiError> {
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
     let all = catalog::statuses(&state.pool)
         .await?
         .into_iter()
@@ -124,8 +122,7 @@ pub async fn statuses(
             colour: s.colour,
         })
         .collect();
-    let url = |p: i64| format!("{base}/api/v1/statuses?page={p}&per_page={per_page}");
-    Ok(Json(Page::slice(all, page, per_page, url)))
+    label_page(&state, &paging, "statuses", all).await
 }
 
 /// Priorities, in their order.
@@ -137,8 +134,6 @@ pub async fn priorities(
     _user: ApiUser,
     Query(paging): Query<PageParams>,
 ) -> Result<Json<Page<Label>>, ApiError> {
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
     let all = catalog::priorities(&state.pool)
         .await?
         .into_iter()
@@ -149,6 +144,18 @@ pub async fn priorities(
             colour: s.colour,
         })
         .collect();
-    let url = |p: i64| format!("{base}/api/v1/priorities?page={p}&per_page={per_page}");
+    label_page(&state, &paging, "priorities", all).await
+}
+
+/// One page of statuses or priorities, with links to `/api/v1/{collection}`.
+async fn label_page(
+    state: &AppState,
+    paging: &PageParams,
+    collection: &str,
+    all: Vec<Label>,
+) -> Result<Json<Page<Label>>, ApiError> {
+    let (base, default) = site(state).await?;
+    let (page, per_page) = paging.resolve(default);
+    let url = |p: i64| format!("{base}/api/v1/{collection}?page={p}&per_page={per_page}");
     Ok(Json(Page::slice(all, page, per_page, url)))
 }
