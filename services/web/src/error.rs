@@ -179,9 +179,9 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     html_error(marker, &ctx)
 }
 
-/// The fallback route: 404 (in the API's JSON format under `/api/`).
+/// The fallback route: 404 (in the API's JSON format under `/api/` and `/flicket-api/`).
 pub async fn not_found(uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") {
+    if uri.path().starts_with("/api/") || uri.path().starts_with("/flicket-api/") {
         crate::api::ApiError::not_found().into_response()
     } else {
         AppError::NotFound.into_response()

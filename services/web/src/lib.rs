@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod api;
+pub mod api_compat;
 pub mod auth;
 pub mod cli;
 pub mod departments;

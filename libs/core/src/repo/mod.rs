@@ -7,6 +7,7 @@ pub mod attachments;
 pub mod audit;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod compat;
 pub mod deliveries;
 pub mod digests;
 #[cfg(feature = "test-support")]

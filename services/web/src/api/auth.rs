@@ -105,8 +105,22 @@ pub async fn create_token(
     ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let (login, pass) = basic(&headers).ok_or_else(ApiError::unauthorized)?;
-    let ip = addr.ip().to_string();
+    let (token, expires_at) = issue_token(&state, addr.ip(), &headers).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(TokenResponse { token, expires_at }),
+    ))
+}
+
+/// Checks the HTTP Basic credentials of a request and stores a new token for their user (also used by
+/// `/flicket-api/tokens`); returns the token and when it expires.
+pub(crate) async fn issue_token(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    headers: &HeaderMap,
+) -> Result<(String, DateTime<Utc>), ApiError> {
+    let (login, pass) = basic(headers).ok_or_else(ApiError::unauthorized)?;
+    let ip = ip.to_string();
     let account_key: String = login
         .to_lowercase()
         .chars()
@@ -148,10 +162,7 @@ pub async fn create_token(
     .await?;
     login_attempts::record(&mut *tx, &account_key, &ip, true).await?;
     tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(TokenResponse { token, expires_at }),
-    ))
+    Ok((token, expires_at))
 }
 
 /// Revokes the token used for this request.

@@ -21,6 +21,7 @@ use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{ApiLimiter, ApiUser};
+pub(crate) use auth::{issue_token, revoke_token};
 pub use error::ApiError;
 
 use crate::state::AppState;
@@ -75,7 +76,9 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(users::get))
         .split_for_parts();
     let limiter = Arc::new(ApiLimiter::per_minute(600));
+    // Flicket's API shares the tokens and their rate limit.
     router
+        .merge(crate::api_compat::routes())
         .layer(Extension(limiter))
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
 }

@@ -1,0 +1,442 @@
+//! What hangs off tickets: subscriptions, uploads (attachments), edit histories and actions (activity). Each is shown
+//! only when its ticket may be seen.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use flicket_core::domain::{PostId, TicketId};
+use flicket_core::repo::compat::{self, ActionRow, HistoryRow, SubscriptionRow, UploadRow};
+use flicket_core::repo::tickets;
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{
+    Collection, Paging, Params, Site, actor, date, int_filter, keep_visible, offset, path_id,
+    path_page, query_page, visible,
+};
+use crate::api::{ApiError, ApiUser};
+use crate::state::AppState;
+
+/// 404 unless the ticket exists and the user may see it.
+async fn check_ticket(state: &AppState, user: &ApiUser, id: TicketId) -> Result<(), ApiError> {
+    let facts = tickets::facts(&state.pool, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    visible(&actor(user), &facts)
+}
+
+/// A subscription's `links`.
+#[derive(Serialize)]
+struct SubscriptionLinks {
+    #[serde(rename = "self")]
+    this: String,
+    subscriptions: String,
+    ticket: String,
+    user: String,
+}
+
+/// A subscription.
+#[derive(Serialize)]
+pub struct Subscription {
+    id: i64,
+    ticket_id: i64,
+    user_id: i64,
+    /// The subscriber's name.
+    user_def: String,
+    links: SubscriptionLinks,
+}
+
+impl Subscription {
+    fn new(site: &Site, s: SubscriptionRow) -> Self {
+        Subscription {
+            id: s.subscription_id,
+            ticket_id: s.ticket_id.0,
+            user_id: s.user_id.0,
+            user_def: s.name,
+            links: SubscriptionLinks {
+                this: site.url(&format!("subscription/{}", s.subscription_id)),
+                subscriptions: site.url("subscriptions/"),
+                ticket: site.url(&format!("ticket/{}", s.ticket_id)),
+                user: site.url(&format!("user/{}", s.user_id)),
+            },
+        }
+    }
+}
+
+/// `GET /flicket-api/subscription/<id>`.
+pub async fn subscription(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Subscription>, ApiError> {
+    let s = compat::subscription(&state.pool, path_id(&id)?)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_ticket(&state, &user, s.ticket_id).await?;
+    let site = Site::load(&state).await?;
+    Ok(Json(Subscription::new(&site, s)))
+}
+
+/// `GET /flicket-api/subscriptions/?page=`: of every ticket (Flicket linked its pages this way but ignored
+/// `page`; here it works).
+pub async fn subscriptions(
+    state: State<AppState>,
+    user: ApiUser,
+    query: Query<Params>,
+) -> Result<Json<Collection<Subscription>>, ApiError> {
+    let page = query_page(&query.0);
+    subscriptions_of(state, user, None, page, query).await
+}
+
+/// `GET /flicket-api/subscriptions/<ticket_id>/`.
+pub async fn ticket_subscriptions(
+    state: State<AppState>,
+    user: ApiUser,
+    Path(ticket_id): Path<String>,
+    query: Query<Params>,
+) -> Result<Json<Collection<Subscription>>, ApiError> {
+    let id = TicketId(path_id(&ticket_id)?);
+    subscriptions_of(state, user, Some(id), 1, query).await
+}
+
+/// `GET /flicket-api/subscriptions/<ticket_id>/<page>/`.
+pub async fn ticket_subscriptions_page(
+    state: State<AppState>,
+    user: ApiUser,
+    Path((ticket_id, page)): Path<(String, String)>,
+    query: Query<Params>,
+) -> Result<Json<Collection<Subscription>>, ApiError> {
+    let id = TicketId(path_id(&ticket_id)?);
+    subscriptions_of(state, user, Some(id), path_page(&page)?, query).await
+}
+
+/// Subscriptions by id, of one ticket or of all.
+async fn subscriptions_of(
+    State(state): State<AppState>,
+    user: ApiUser,
+    ticket: Option<TicketId>,
+    page: i64,
+    Query(query): Query<Params>,
+) -> Result<Json<Collection<Subscription>>, ApiError> {
+    if let Some(t) = ticket {
+        check_ticket(&state, &user, t).await?;
+    }
+    let site = Site::load(&state).await?;
+    let per_page = site.per_page(&query);
+    let total = compat::count_subscriptions(&state.pool, ticket).await?;
+    let rows = compat::subscriptions(&state.pool, ticket, per_page, offset(page, per_page)).await?;
+    let rows = keep_visible(&state, &actor(&user), rows, |s| s.ticket_id).await?;
+    let items = rows
+        .into_iter()
+        .map(|s| Subscription::new(&site, s))
+        .collect();
+    let path = ticket.map(|t| format!("subscriptions/{t}/"));
+    let paging = match &path {
+        Some(p) => Paging::Path(p),
+        None => Paging::Query("subscriptions/"),
+    };
+    Ok(Json(Collection::new(
+        &site,
+        paging,
+        &[],
+        (page, per_page, total),
+        items,
+    )))
+}
+
+/// An upload's `links`.
+#[derive(Serialize)]
+struct UploadLinks {
+    #[serde(rename = "self")]
+    this: String,
+    post: Option<String>,
+    ticket: Option<String>,
+    uploads: String,
+}
+
+/// An attachment. Files are stored under names the server chose and are reached only through the authorising
+/// download (`image`), so `filename` is the original name too.
+#[derive(Serialize)]
+pub struct Upload {
+    /// The attachment's id (a UUID: the same id as in the UI's download links).
+    id: String,
+    filename: String,
+    /// The download URL.
+    image: String,
+    original_filename: String,
+    /// The reply it belongs to.
+    post_id: Option<i64>,
+    /// The ticket, when it belongs to the ticket's body.
+    topic_id: Option<i64>,
+    links: UploadLinks,
+}
+
+impl Upload {
+    fn new(site: &Site, u: UploadRow) -> Self {
+        let topic = u.post_id.is_none().then_some(u.ticket_id);
+        Upload {
+            id: u.attachment_id.to_string(),
+            filename: u.original_name.clone(),
+            image: format!("{}/attachments/{}", site.base, u.attachment_id),
+            original_filename: u.original_name,
+            post_id: u.post_id.map(|p| p.0),
+            topic_id: topic.map(|t| t.0),
+            links: UploadLinks {
+                this: site.url(&format!("upload/{}", u.attachment_id)),
+                post: u.post_id.map(|p| site.url(&format!("post/{p}"))),
+                ticket: topic.map(|t| site.url(&format!("ticket/{t}"))),
+                uploads: site.url("uploads/"),
+            },
+        }
+    }
+}
+
+/// `GET /flicket-api/upload/<id>`.
+pub async fn upload(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Upload>, ApiError> {
+    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
+    let u = compat::upload(&state.pool, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_ticket(&state, &user, u.ticket_id).await?;
+    let site = Site::load(&state).await?;
+    Ok(Json(Upload::new(&site, u)))
+}
+
+/// `GET /flicket-api/uploads/`.
+pub async fn uploads(
+    state: State<AppState>,
+    user: ApiUser,
+    query: Query<Params>,
+) -> Result<Json<Collection<Upload>>, ApiError> {
+    uploads_at(state, user, 1, query).await
+}
+
+/// `GET /flicket-api/uploads/<page>/`.
+pub async fn uploads_page(
+    state: State<AppState>,
+    user: ApiUser,
+    Path(page): Path<String>,
+    query: Query<Params>,
+) -> Result<Json<Collection<Upload>>, ApiError> {
+    uploads_at(state, user, path_page(&page)?, query).await
+}
+
+/// Every attachment of the tickets the user may see, oldest first.
+async fn uploads_at(
+    State(state): State<AppState>,
+    user: ApiUser,
+    page: i64,
+    Query(query): Query<Params>,
+) -> Result<Json<Collection<Upload>>, ApiError> {
+    let site = Site::load(&state).await?;
+    let per_page = site.per_page(&query);
+    let total = compat::count_uploads(&state.pool).await?;
+    let rows = compat::uploads(&state.pool, per_page, offset(page, per_page)).await?;
+    let rows = keep_visible(&state, &actor(&user), rows, |u| u.ticket_id).await?;
+    let items = rows.into_iter().map(|u| Upload::new(&site, u)).collect();
+    Ok(Json(Collection::new(
+        &site,
+        Paging::Path("uploads/"),
+        &[],
+        (page, per_page, total),
+        items,
+    )))
+}
+
+/// A history's `links`.
+#[derive(Serialize)]
+struct HistoryLinks {
+    #[serde(rename = "self")]
+    this: String,
+    histories: String,
+    post: Option<String>,
+    ticket: Option<String>,
+    user: Option<String>,
+}
+
+/// A previous version of a ticket's body (`topic_id`) or of a reply (`post_id`).
+#[derive(Serialize)]
+pub struct History {
+    id: i64,
+    /// When it was replaced.
+    date_modified: String,
+    original_content: String,
+    post_id: Option<i64>,
+    topic_id: Option<i64>,
+    /// Who had written it.
+    user_id: Option<i64>,
+    links: HistoryLinks,
+}
+
+impl History {
+    fn new(site: &Site, h: HistoryRow) -> Self {
+        let topic = h.post_id.is_none().then_some(h.ticket_id);
+        History {
+            id: h.edit_id,
+            date_modified: date(h.edited_at),
+            original_content: h.original_content,
+            post_id: h.post_id.map(|p| p.0),
+            topic_id: topic.map(|t| t.0),
+            user_id: h.author_id.map(|u| u.0),
+            links: HistoryLinks {
+                this: site.url(&format!("history/{}", h.edit_id)),
+                histories: site.url("histories/"),
+                post: h.post_id.map(|p| site.url(&format!("post/{p}"))),
+                ticket: topic.map(|t| site.url(&format!("ticket/{t}"))),
+                user: h.author_id.map(|u| site.url(&format!("user/{u}"))),
+            },
+        }
+    }
+}
+
+/// `GET /flicket-api/history/<id>`.
+pub async fn history(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<History>, ApiError> {
+    let h = compat::history(&state.pool, path_id(&id)?)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_ticket(&state, &user, h.ticket_id).await?;
+    let site = Site::load(&state).await?;
+    Ok(Json(History::new(&site, h)))
+}
+
+/// `GET /flicket-api/histories/?topic_id=&post_id=`.
+pub async fn histories(
+    state: State<AppState>,
+    user: ApiUser,
+    query: Query<Params>,
+) -> Result<Json<Collection<History>>, ApiError> {
+    histories_at(state, user, 1, query).await
+}
+
+/// `GET /flicket-api/histories/<page>/?topic_id=&post_id=`.
+pub async fn histories_page(
+    state: State<AppState>,
+    user: ApiUser,
+    Path(page): Path<String>,
+    query: Query<Params>,
+) -> Result<Json<Collection<History>>, ApiError> {
+    histories_at(state, user, path_page(&page)?, query).await
+}
+
+/// Previous versions by id: of a ticket's body (`topic_id`), of a reply (`post_id`), or all.
+async fn histories_at(
+    State(state): State<AppState>,
+    user: ApiUser,
+    page: i64,
+    Query(query): Query<Params>,
+) -> Result<Json<Collection<History>>, ApiError> {
+    let topic = int_filter(&query, "topic_id")?.map(TicketId);
+    let post = int_filter(&query, "post_id")?.map(PostId);
+    let site = Site::load(&state).await?;
+    let per_page = site.per_page(&query);
+    let total = compat::count_histories(&state.pool, topic, post).await?;
+    let rows =
+        compat::histories(&state.pool, topic, post, per_page, offset(page, per_page)).await?;
+    let rows = keep_visible(&state, &actor(&user), rows, |h| h.ticket_id).await?;
+    let items = rows.into_iter().map(|h| History::new(&site, h)).collect();
+    let mut filters = vec![];
+    if let Some(t) = topic {
+        filters.push(("topic_id", t.to_string()));
+    }
+    if let Some(p) = post {
+        filters.push(("post_id", p.to_string()));
+    }
+    Ok(Json(Collection::new(
+        &site,
+        Paging::Path("histories/"),
+        &filters,
+        (page, per_page, total),
+        items,
+    )))
+}
+
+/// An action's `links`.
+#[derive(Serialize)]
+struct ActionLinks {
+    #[serde(rename = "self")]
+    this: String,
+    actions: String,
+}
+
+/// A line of a ticket's activity.
+#[derive(Serialize)]
+pub struct Action {
+    id: i64,
+    ticket_id: i64,
+    /// Shown after this reply (null: after the ticket's body).
+    post_id: Option<i64>,
+    /// `claim`, `assign`, `release`, `close`, `status`, `priority`, `department_category`, `subscribe`, …
+    action: String,
+    data: Option<Value>,
+    /// Who did it.
+    user_id: Option<i64>,
+    /// Whom it was about.
+    recipient_id: Option<i64>,
+    date: String,
+    links: ActionLinks,
+}
+
+impl Action {
+    fn new(site: &Site, a: ActionRow) -> Self {
+        Action {
+            id: a.activity_id,
+            ticket_id: a.ticket_id.0,
+            post_id: a.post_id.map(|p| p.0),
+            action: a.kind,
+            data: a.data,
+            user_id: a.actor_id.map(|u| u.0),
+            recipient_id: a.recipient_id.map(|u| u.0),
+            date: date(a.created_at),
+            links: ActionLinks {
+                this: site.url(&format!("action/{}", a.activity_id)),
+                actions: site.url(&format!("actions/{}", a.ticket_id)),
+            },
+        }
+    }
+}
+
+/// `GET /flicket-api/action/<id>`.
+pub async fn action(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<Json<Action>, ApiError> {
+    let a = compat::action(&state.pool, path_id(&id)?)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    check_ticket(&state, &user, a.ticket_id).await?;
+    let site = Site::load(&state).await?;
+    Ok(Json(Action::new(&site, a)))
+}
+
+/// `GET /flicket-api/actions/<ticket_id>?page=`: oldest first.
+pub async fn actions(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path(ticket_id): Path<String>,
+    Query(query): Query<Params>,
+) -> Result<Json<Collection<Action>>, ApiError> {
+    let id = TicketId(path_id(&ticket_id)?);
+    check_ticket(&state, &user, id).await?;
+    let site = Site::load(&state).await?;
+    let (page, per_page) = (query_page(&query), site.per_page(&query));
+    let total = compat::count_actions(&state.pool, id).await?;
+    let rows = compat::actions(&state.pool, id, per_page, offset(page, per_page)).await?;
+    let items = rows.into_iter().map(|a| Action::new(&site, a)).collect();
+    let path = format!("actions/{id}");
+    Ok(Json(Collection::new(
+        &site,
+        Paging::Query(&path),
+        &[],
+        (page, per_page, total),
+        items,
+    )))
+}

@@ -1,0 +1,35 @@
+//! `POST /flicket-api/tokens` (HTTP Basic) and `DELETE /flicket-api/tokens`: the tokens of `/api/v1`, in Flicket's
+//! shape (`200 {"token": …}`).
+
+use axum::Json;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde::Serialize;
+
+use crate::api::{ApiError, issue_token, revoke_token};
+use crate::state::AppState;
+
+/// Flicket's token answer.
+#[derive(Serialize)]
+pub struct Token {
+    token: String,
+}
+
+/// Exchanges HTTP Basic credentials for a bearer token (a new one each time; tokens are stored hashed, so an
+/// earlier one cannot be handed out again).
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> Result<Json<Token>, ApiError> {
+    let (token, _expires_at) = issue_token(&state, addr.ip(), &headers).await?;
+    Ok(Json(Token { token }))
+}
+
+/// Revokes the token of the request: 204, or 401 for a token that does not work.
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    revoke_token(State(state), headers).await
+}
