@@ -6,7 +6,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
-use crate::api::{ApiError, issue_token, revoke_token};
+use crate::api::{ApiError, ApiUser, issue_token, revoke_token};
 use crate::state::AppState;
 
 /// Flicket's token answer.
@@ -26,9 +26,11 @@ pub async fn create(
     Ok(Json(Token { token }))
 }
 
-/// Revokes the token of the request: 204, or 401 for a token that does not work.
+/// Revokes the token of the request: 204, or 401 for a token that does not work (as every other endpoint, a
+/// disabled user's token does not).
 pub async fn revoke(
     State(state): State<AppState>,
+    _user: ApiUser,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     revoke_token(State(state), headers).await

@@ -26,6 +26,7 @@ mod pages;
 mod relay;
 mod replicas;
 mod rest;
+mod rest_compat;
 mod rest_reference;
 mod rest_tickets;
 mod tickets;
