@@ -5,6 +5,7 @@ mod auth;
 mod error;
 mod pagination;
 mod reference;
+mod rejections;
 mod ticket_actions;
 mod ticket_view;
 mod tickets;
@@ -56,7 +57,7 @@ impl Modify for BearerAuth {
 /// The API's routes, its OpenAPI document at `/api/v1/openapi.json` and Swagger UI at `/api/docs` (assets served
 /// from the binary, no CDN).
 pub fn routes() -> Router<AppState> {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::create_token, auth::revoke_token))
         .routes(routes!(tickets::list, ticket_actions::create))
         .routes(routes!(ticket_view::get))
@@ -75,10 +76,13 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(users::list))
         .routes(routes!(users::get))
         .split_for_parts();
+    // After the routes are in: it looks at every operation.
+    rejections::CommonResponses.modify(&mut openapi);
     let limiter = Arc::new(ApiLimiter::per_minute(600));
     // Flicket's API shares the tokens and their rate limit.
     router
         .merge(crate::api_compat::routes())
+        .layer(axum::middleware::from_fn(rejections::json_rejections))
         .layer(Extension(limiter))
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
 }
