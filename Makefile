@@ -15,8 +15,13 @@ run:
 build:
 	cargo build --workspace --all-targets
 
-test: build validate-deploy
+test: build validate-deploy schemathesis
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test --workspace --all-targets
+
+# The live /api/v1 against its OpenAPI document (schemathesis from PyPI, in a cached virtualenv).
+.PHONY: schemathesis
+schemathesis:
+	scripts/schemathesis.sh
 
 # Dockerfile, docker-compose.yml and the Kubernetes overlays, offline (installs its tools if missing).
 .PHONY: validate-deploy
