@@ -124,7 +124,7 @@ pub async fn list(
         (page - 1) * per_page,
     )
     .await?;
-    let total = rows.first().map_or(0, |r| r.total);
+    let total = ticket_list::count(&state.pool, user.user_id, &filter).await?;
     let base = state.config.base_url.clone().unwrap_or(site.base_url);
     let mut query = q.base_query();
     if !query.is_empty() {
