@@ -180,12 +180,12 @@ macro_rules! list_rows {
                           or exists (select 1 from subscriptions sub
                                      where sub.ticket_id = t.ticket_id and sub.user_id = $1))
                      and ($8::text is null
-                          or t.ticket_id in (
+                          or t.ticket_id = any(array(
                               select ts.ticket_id from tickets ts
                               where ts.search @@ to_tsquery('simple', f_unaccent($8))
                               union
                               select po.ticket_id from posts po
-                              where po.search @@ to_tsquery('simple', f_unaccent($8))))
+                              where po.search @@ to_tsquery('simple', f_unaccent($8)))))
                    order by "# + $order + r#"
                    limit $11 offset $12
                )
@@ -346,10 +346,10 @@ pub async fn count<'c>(db: impl Db<'c>, viewer: UserId, f: &TicketFilter) -> sql
              and ($10 <> 'subscribed'
                   or exists (select 1 from subscriptions sub where sub.ticket_id = t.ticket_id and sub.user_id = $1))
              and ($8::text is null
-                  or t.ticket_id in (
+                  or t.ticket_id = any(array(
                       select ts.ticket_id from tickets ts where ts.search @@ to_tsquery('simple', f_unaccent($8))
                       union
-                      select po.ticket_id from posts po where po.search @@ to_tsquery('simple', f_unaccent($8))))"#,
+                      select po.ticket_id from posts po where po.search @@ to_tsquery('simple', f_unaccent($8)))))"#,
         viewer.0,
         f.department,
         f.category,
