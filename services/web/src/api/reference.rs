@@ -15,19 +15,19 @@ use crate::state::AppState;
 /// A department.
 #[derive(Serialize, ToSchema)]
 pub struct Department {
-    id: i64,
-    name: String,
+    pub(super) id: i64,
+    pub(super) name: String,
     /// Number of categories.
-    categories: i64,
+    pub(super) categories: i64,
 }
 
 /// A category of a department.
 #[derive(Serialize, ToSchema)]
 pub struct Category {
-    id: i64,
-    name: String,
-    department_id: i64,
-    department: String,
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) department_id: i64,
+    pub(super) department: String,
 }
 
 /// A status or a priority.

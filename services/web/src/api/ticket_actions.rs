@@ -30,7 +30,7 @@ pub enum HoursIn {
 }
 
 impl HoursIn {
-    fn parse(v: Option<&HoursIn>) -> Result<Hours, ParseError> {
+    pub(super) fn parse(v: Option<&HoursIn>) -> Result<Hours, ParseError> {
         match v {
             None => Ok(Hours::default()),
             Some(HoursIn::Text(s)) => Hours::parse(s),
@@ -76,22 +76,22 @@ pub struct Assignment {
 
 /// Collects the problems of every field, so one 422 lists them all.
 #[derive(Default)]
-struct Fields(BTreeMap<String, String>);
+pub(super) struct Fields(pub(super) BTreeMap<String, String>);
 
 impl Fields {
-    fn take<T>(&mut self, field: &str, r: Result<T, ParseError>) -> Option<T> {
+    pub(super) fn take<T>(&mut self, field: &str, r: Result<T, ParseError>) -> Option<T> {
         r.map_err(|e| {
             self.0
                 .insert(field.to_owned(), flicket_core::Locale::En.t(e.key));
         })
         .ok()
     }
-    fn error(self) -> ApiError {
+    pub(super) fn error(self) -> ApiError {
         ApiError::invalid(self.0)
     }
 }
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v).map_err(|r| ApiError::from_json(&r))
 }
 

@@ -54,7 +54,7 @@ impl User {
         }
     }
 
-    fn profile(p: Profile, show_email: bool) -> Self {
+    pub(super) fn profile(p: Profile, show_email: bool) -> Self {
         User {
             id: p.user_id.0,
             username: p.username,
