@@ -106,7 +106,7 @@ fn created<T: serde::Serialize>(location: String, v: T) -> Response {
     request_body = NameBody,
     responses((status = 201, body = Department), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
-              (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+              (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
 pub async fn create_department(
     State(state): State<AppState>,
@@ -139,7 +139,7 @@ pub async fn create_department(
     params(("id" = i64, Path, description = "Department id")), request_body = NameBody,
     responses((status = 200, body = Department), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
-              (status = 404, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
 pub async fn rename_department(
@@ -211,7 +211,7 @@ pub async fn delete_department(
     request_body = NewCategory,
     responses((status = 201, body = Category), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
-              (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+              (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
 pub async fn create_category(
     State(state): State<AppState>,
@@ -250,7 +250,7 @@ pub async fn create_category(
     params(("id" = i64, Path, description = "Category id")), request_body = NameBody,
     responses((status = 200, body = Category), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
-              (status = 404, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
 pub async fn rename_category(

@@ -28,7 +28,7 @@ pub struct Subscriber {
     disabled: bool,
 }
 
-/// Whom to subscribe: `user_id`, `username`, or (no body, or `{}`) oneself.
+/// Whom to subscribe: `user_id`, `username`, or (no body, `null` or `{}`) oneself.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct SubscribeBody {
@@ -79,20 +79,21 @@ pub async fn list(
 /// Subscribes an enabled user (or oneself) to a ticket; 409 when already subscribed.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/subscribers", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")),
-    request_body(content = SubscribeBody, description = "Optional: without a body, the caller subscribes"),
+    request_body(content = Option<SubscribeBody>, description = "Optional: without a body, the caller subscribes"),
     responses((status = 201, body = Page<Subscriber>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
-              (status = 409, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
+              (status = 409, body = ApiErrorBody), (status = 413, body = ApiErrorBody),
+              (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
 pub async fn subscribe(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-    b: Option<Json<SubscribeBody>>,
+    b: Option<Json<Option<SubscribeBody>>>,
 ) -> Result<Response, ApiError> {
     let id: TicketId = parse_id(&id)?;
-    let b = b.map(|Json(b)| b).unwrap_or_default();
+    let b = b.and_then(|Json(b)| b).unwrap_or_default();
     let actor = Actor::from(&user);
     load(&state, &actor, id).await?;
     let (username, field) = match (b.user_id, b.username) {

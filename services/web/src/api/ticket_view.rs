@@ -194,7 +194,7 @@ pub async fn get(
 /// A ticket's replies, oldest first.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/posts", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
-    responses((status = 200, body = Page<Post>), (status = 401, body = ApiErrorBody),
+    responses((status = 200, body = Page<Post>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody)))]
 pub async fn posts(
     State(state): State<AppState>,

@@ -344,6 +344,8 @@ async fn subscribers_follow_the_ui_roles(pool: PgPool) {
     assert_eq!(resp.status(), StatusCode::CREATED);
     let resp = post(&app, &path, &ts, json!({"username": "root"})).await;
     assert_eq!(resp.status(), StatusCode::CREATED);
+    let resp = send(&app, Method::POST, &path, Some(&ts), Some(Value::Null)).await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
     let again = json_of(
         post(&app, &path, &tb, json!({"user_id": carl.0})).await,
         StatusCode::CONFLICT,
@@ -352,7 +354,7 @@ async fn subscribers_follow_the_ui_roles(pool: PgPool) {
     assert_eq!(again["message"], "This user is already subscribed.");
     assert_eq!(
         subscriber_ids(&pool, t).await,
-        [c.ada.0, c.bob.0, c.root.0, carl.0]
+        [c.ada.0, c.bob.0, c.sam.0, c.root.0, carl.0]
     );
 
     // Unsubscribing someone else: super users and admins only; oneself: anyone.
@@ -379,7 +381,7 @@ async fn subscribers_follow_the_ui_roles(pool: PgPool) {
             .status(),
         StatusCode::NO_CONTENT
     );
-    assert_eq!(subscriber_ids(&pool, t).await, [c.root.0]);
+    assert_eq!(subscriber_ids(&pool, t).await, [c.sam.0, c.root.0]);
 
     let list = json_of(get(&app, &path, &tb).await, StatusCode::OK).await;
     assert_eq!(list["items"][0]["username"], "root");
@@ -388,6 +390,7 @@ async fn subscribers_follow_the_ui_roles(pool: PgPool) {
         kinds,
         [
             "opened",
+            "subscribe",
             "subscribe",
             "subscribe",
             "subscribe",
