@@ -150,11 +150,6 @@ impl ApiError {
         args.set(name.to_owned(), value.to_owned());
         Self::new(status, flicket_core::Locale::En.t_args(key, &args))
     }
-
-    /// The status of the error.
-    pub fn status(&self) -> StatusCode {
-        self.status
-    }
 }
 
 impl From<crate::error::AppError> for ApiError {

@@ -383,8 +383,21 @@ async fn subscribers_follow_the_ui_roles(pool: PgPool) {
     );
     assert_eq!(subscriber_ids(&pool, t).await, [c.sam.0, c.root.0]);
 
-    let list = json_of(get(&app, &path, &tb).await, StatusCode::OK).await;
-    assert_eq!(list["items"][0]["username"], "root");
+    // An admin subscribes someone back.
+    let page = json_of(
+        post(&app, &path, &tr, json!({"user_id": carl.0})).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(page["_meta"]["total_items"], 3);
+    assert_eq!(subscriber_ids(&pool, t).await, [c.sam.0, c.root.0, carl.0]);
+    let list = json_of(
+        get(&app, &format!("{path}?per_page=1"), &tb).await,
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(list["items"][0]["username"], "carl");
+    assert_eq!(list["_meta"]["total_pages"], 3);
     let kinds = activity_kinds(&pool, t).await;
     assert_eq!(
         kinds,
@@ -396,7 +409,8 @@ async fn subscribers_follow_the_ui_roles(pool: PgPool) {
             "subscribe",
             "unsubscribe",
             "unsubscribe",
-            "unsubscribe"
+            "unsubscribe",
+            "subscribe"
         ]
     );
 }
