@@ -97,7 +97,8 @@ impl TicketFilters {
 /// Lists tickets.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     params(TicketFilters, PageParams),
-    responses((status = 200, body = Page<TicketSummary>), (status = 401, body = super::error::ApiErrorBody)))]
+    responses((status = 200, body = Page<TicketSummary>), (status = 400, body = super::error::ApiErrorBody),
+              (status = 401, body = super::error::ApiErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
