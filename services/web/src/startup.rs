@@ -114,7 +114,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(ops)
-        .merge(crate::api::routes())
+        .merge(crate::api::routes(state.clone()))
         .merge(pages)
         .layer(axum::middleware::from_fn(http::metrics))
         .layer(axum::middleware::from_fn(http::security_headers))

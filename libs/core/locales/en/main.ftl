@@ -56,3 +56,10 @@ error-title-length = The title must be 3 to 128 characters long.
 error-password-length = The password must be 10 to 128 characters long.
 error-password-contains-identity = The password must not contain your user name or email address.
 error-base-url = The base URL must start with http:// or https://.
+
+api-error-body-too-large = The request body is too large: the limit is { $value }.
+api-error-unreadable-body = The request body could not be read.
+api-error-status-change = This status is set with a reply, or with claim, release, close or reopen.
+api-error-no-files = No file was sent: send multipart/form-data with one or more "files" parts.
+api-error-unknown-reply = This ticket has no such reply.
+api-error-unknown-group = There is no such group.

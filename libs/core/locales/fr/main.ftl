@@ -56,3 +56,10 @@ error-title-length = Le titre doit comporter de 3 à 128 caractères.
 error-password-length = Le mot de passe doit comporter de 10 à 128 caractères.
 error-password-contains-identity = Le mot de passe ne doit contenir ni votre nom d’utilisateur ni votre adresse e-mail.
 error-base-url = L’URL de base doit commencer par http:// ou https://.
+
+api-error-body-too-large = Le corps de la requête est trop volumineux : la limite est de { $value }.
+api-error-unreadable-body = Le corps de la requête n’a pas pu être lu.
+api-error-status-change = Ce statut se choisit avec une réponse, ou avec prendre, libérer, fermer ou rouvrir.
+api-error-no-files = Aucun fichier n’a été envoyé : envoyez du multipart/form-data avec une ou plusieurs parties « files ».
+api-error-unknown-reply = Ce ticket n’a pas de réponse de ce numéro.
+api-error-unknown-group = Ce groupe n’existe pas.

@@ -100,3 +100,38 @@ pub async fn reanchor(
     .await?;
     Ok(())
 }
+
+/// One page of a ticket's whole activity, oldest first.
+pub async fn page<'c>(
+    db: impl Db<'c>,
+    ticket_id: TicketId,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<ActivityView>> {
+    sqlx::query_as!(
+        ActivityView,
+        r#"select a.activity_id, a.post_id as "post_id: PostId", a.kind, a.data,
+                  u.name as "actor_name?", r.name as "recipient_name?", a.created_at
+           from activities a
+           left join users u on u.user_id = a.actor_id
+           left join users r on r.user_id = a.recipient_id
+           where a.ticket_id = $1
+           order by a.activity_id
+           limit $2 offset $3"#,
+        ticket_id.0,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Number of activity rows of a ticket.
+pub async fn count<'c>(db: impl Db<'c>, ticket_id: TicketId) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from activities where ticket_id = $1"#,
+        ticket_id.0
+    )
+    .fetch_one(db)
+    .await
+}

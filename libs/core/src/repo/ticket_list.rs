@@ -2,7 +2,8 @@
 //! page, the CSV export and the API.
 
 use chrono::{DateTime, Utc};
-use futures::Stream;
+use futures::stream::BoxStream;
+use futures::{Stream, StreamExt, TryStreamExt};
 use sqlx::types::Decimal;
 
 use super::Db;
@@ -138,75 +139,71 @@ pub struct ListRow {
     pub reply_count: i32,
     /// Ticket hours plus reply hours.
     pub total_hours: Decimal,
-    /// Rows matching the filter (same on every row).
-    pub total: i64,
 }
 
-macro_rules! list_query {
-    ($viewer:expr, $f:expr, $sort:expr, $limit:expr, $offset:expr) => {
+impl TicketFilter {
+    /// Whether the filter only narrows by department, category, status, priority and the closed rule, so its count
+    /// can be read from the per-category/status/priority counters.
+    fn counted_by_keys(&self) -> bool {
+        self.user.is_none()
+            && self.assignee.is_none()
+            && self.creator.is_none()
+            && self.tsquery.is_none()
+            && self.scope == Scope::All
+    }
+}
+
+// One page of the list in one order. The inner query finds the page's ids from `tickets` alone (its indexes hold the
+// order and the filtered columns, so the common orders are index-only scans that stop after the page); only those
+// ids get their names (scalar subqueries: cheaper to plan than a seven-table join). Each order is its own statement
+// so that PostgreSQL plans it with its index; `$joins` names the side tables that order needs.
+macro_rules! list_rows {
+    ($db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal) => {
         sqlx::query_as!(
             ListRow,
-            r#"select t.ticket_id, t.title,
-                      p.name as priority, p.colour as priority_colour,
-                      s.name as status, s.kind as status_kind,
-                      cu.name as creator, au.name as "assignee?",
-                      d.name as department, c.name as category,
+            r#"with page as materialized (
+                   select t.ticket_id
+                   from tickets t "# + $joins + r#"
+                   where ($2::bigint is null
+                          or t.category_id in (select dc.category_id from categories dc where dc.department_id = $2))
+                     and ($3::bigint is null or t.category_id = $3)
+                     and ($4::bigint is null or t.status_id = $4)
+                     and ($5::bigint is null or t.creator_id = $5 or t.assignee_id = $5)
+                     and ($6::bigint is null or t.assignee_id = $6)
+                     and ($7::bigint is null or t.creator_id = $7)
+                     and ($13::bigint is null or t.priority_id = $13)
+                     and ($4::bigint is not null or $9 or not t.is_closed)
+                     and ($10 <> 'mine' or t.creator_id = $1 or t.assignee_id = $1)
+                     and ($10 <> 'created' or t.creator_id = $1)
+                     and ($10 <> 'assigned' or t.assignee_id = $1)
+                     and ($10 <> 'subscribed'
+                          or exists (select 1 from subscriptions sub
+                                     where sub.ticket_id = t.ticket_id and sub.user_id = $1))
+                     and ($8::text is null
+                          or t.ticket_id = any(array(
+                              select ts.ticket_id from tickets ts
+                              where ts.search @@ to_tsquery('simple', f_unaccent($8))
+                              union
+                              select po.ticket_id from posts po
+                              where po.search @@ to_tsquery('simple', f_unaccent($8)))))
+                   order by "# + $order + r#"
+                   limit $11 offset $12
+               )
+               select t.ticket_id, t.title,
+                      (select x.name from priorities x where x.priority_id = t.priority_id) as "priority!",
+                      (select x.colour from priorities x where x.priority_id = t.priority_id) as "priority_colour!",
+                      (select x.name from statuses x where x.status_id = t.status_id) as "status!",
+                      (select x.kind from statuses x where x.status_id = t.status_id) as "status_kind!",
+                      (select x.name from users x where x.user_id = t.creator_id) as "creator!",
+                      (select x.name from users x where x.user_id = t.assignee_id) as "assignee?",
+                      (select x.name from categories y join departments x on x.department_id = y.department_id
+                       where y.category_id = t.category_id) as "department!",
+                      (select x.name from categories x where x.category_id = t.category_id) as "category!",
                       t.created_at, t.last_activity_at, t.reply_count,
-                      (t.hours + t.reply_hours) as "total_hours!",
-                      count(*) over () as "total!"
-               from tickets t
-               join priorities p on p.priority_id = t.priority_id
-               join statuses s on s.status_id = t.status_id
-               join categories c on c.category_id = t.category_id
-               join departments d on d.department_id = c.department_id
-               join users cu on cu.user_id = t.creator_id
-               left join users au on au.user_id = t.assignee_id
-               where ($2::bigint is null or c.department_id = $2)
-                 and ($3::bigint is null or t.category_id = $3)
-                 and ($4::bigint is null or t.status_id = $4)
-                 and ($5::bigint is null or t.creator_id = $5 or t.assignee_id = $5)
-                 and ($6::bigint is null or t.assignee_id = $6)
-                 and ($7::bigint is null or t.creator_id = $7)
-                 and ($14::bigint is null or t.priority_id = $14)
-                 and ($4::bigint is not null or $9 or s.kind <> 'closed')
-                 and ($10 <> 'mine' or t.creator_id = $1 or t.assignee_id = $1)
-                 and ($10 <> 'created' or t.creator_id = $1)
-                 and ($10 <> 'assigned' or t.assignee_id = $1)
-                 and ($10 <> 'subscribed'
-                      or exists (select 1 from subscriptions sub
-                                 where sub.ticket_id = t.ticket_id and sub.user_id = $1))
-                 and ($8::text is null
-                      or t.ticket_id in (
-                          select ts.ticket_id from tickets ts where ts.search @@ to_tsquery('simple', f_unaccent($8))
-                          union
-                          select po.ticket_id from posts po where po.search @@ to_tsquery('simple', f_unaccent($8))))
-               order by
-                 case when $11 = 'relevance' then ts_rank(t.search, to_tsquery('simple', f_unaccent(coalesce($8, '')))) end desc,
-                 case when $11 = 'priority' then p.position end asc,
-                 case when $11 = 'priority_desc' then p.position end desc,
-                 case when $11 = 'ticketid_desc' then t.ticket_id end desc,
-                 case when $11 = 'title' then lower(t.title) end asc,
-                 case when $11 = 'title_desc' then lower(t.title) end desc,
-                 case when $11 = 'addedby' then lower(cu.name) end asc,
-                 case when $11 = 'addedby_desc' then lower(cu.name) end desc,
-                 case when $11 = 'addedon' then t.created_at end asc,
-                 case when $11 = 'addedon_desc' then t.created_at end desc,
-                 case when $11 = 'last_updated' then t.last_activity_at end asc,
-                 case when $11 = 'last_updated_desc' then t.last_activity_at end desc,
-                 case when $11 = 'department_category' then lower(d.name) end asc,
-                 case when $11 = 'department_category' then lower(c.name) end asc,
-                 case when $11 = 'department_category_desc' then lower(d.name) end desc,
-                 case when $11 = 'department_category_desc' then lower(c.name) end desc,
-                 case when $11 = 'status' then s.position end asc,
-                 case when $11 = 'status_desc' then s.position end desc,
-                 case when $11 = 'assigned' then lower(au.name) end asc nulls first,
-                 case when $11 = 'assigned_desc' then lower(au.name) end desc nulls last,
-                 case when $11 = 'replies' then t.reply_count end asc,
-                 case when $11 = 'replies_desc' then t.reply_count end desc,
-                 case when $11 = 'time' then t.hours + t.reply_hours end asc,
-                 case when $11 = 'time_desc' then t.hours + t.reply_hours end desc,
-                 t.ticket_id asc
-               limit $12 offset $13"#,
+                      (t.hours + t.reply_hours) as "total_hours!"
+               from page
+               join tickets t on t.ticket_id = page.ticket_id "# + $joins + r#"
+               order by "# + $order,
             $viewer.0,
             $f.department,
             $f.category,
@@ -217,12 +214,68 @@ macro_rules! list_query {
             $f.tsquery,
             $f.include_closed,
             $f.scope.as_str(),
-            $sort,
             $limit,
             $offset,
             $f.priority
         )
+        .fetch($db)
     };
+}
+
+/// The rows of the list in the order of `sort` (an unknown key falls back to the default; ties by id), from
+/// `offset`, at most `limit`.
+fn rows<'a, 'c: 'a>(
+    db: impl Db<'c> + 'a,
+    viewer: UserId,
+    f: &'a TicketFilter,
+    sort: &str,
+    limit: i64,
+    offset: i64,
+) -> BoxStream<'a, sqlx::Result<ListRow>> {
+    let sort = if is_sort_key(sort) {
+        sort
+    } else {
+        DEFAULT_SORT
+    };
+    match sort {
+        "relevance" => list_rows!(db, viewer, f, limit, offset, "",
+            "ts_rank(t.search, to_tsquery('simple', f_unaccent(coalesce($8, '')))) desc, t.ticket_id").boxed(),
+        "priority" => list_rows!(db, viewer, f, limit, offset, "", "t.priority_position, t.ticket_id").boxed(),
+        "ticketid" => list_rows!(db, viewer, f, limit, offset, "", "t.ticket_id").boxed(),
+        "ticketid_desc" => list_rows!(db, viewer, f, limit, offset, "", "t.ticket_id desc").boxed(),
+        "title" => list_rows!(db, viewer, f, limit, offset, "", "lower(t.title), t.ticket_id").boxed(),
+        "title_desc" => list_rows!(db, viewer, f, limit, offset, "", "lower(t.title) desc, t.ticket_id").boxed(),
+        "addedby" => list_rows!(db, viewer, f, limit, offset, "join users cu on cu.user_id = t.creator_id",
+            "lower(cu.name), t.ticket_id").boxed(),
+        "addedby_desc" => list_rows!(db, viewer, f, limit, offset, "join users cu on cu.user_id = t.creator_id",
+            "lower(cu.name) desc, t.ticket_id").boxed(),
+        "addedon" => list_rows!(db, viewer, f, limit, offset, "", "t.created_at, t.ticket_id").boxed(),
+        "addedon_desc" => list_rows!(db, viewer, f, limit, offset, "", "t.created_at desc, t.ticket_id").boxed(),
+        "last_updated" => list_rows!(db, viewer, f, limit, offset, "", "t.last_activity_at, t.ticket_id").boxed(),
+        "last_updated_desc" => list_rows!(db, viewer, f, limit, offset, "",
+            "t.last_activity_at desc, t.ticket_id").boxed(),
+        "department_category" => list_rows!(db, viewer, f, limit, offset,
+            "join categories c on c.category_id = t.category_id join departments d on d.department_id = c.department_id",
+            "lower(d.name), lower(c.name), t.ticket_id").boxed(),
+        "department_category_desc" => list_rows!(db, viewer, f, limit, offset,
+            "join categories c on c.category_id = t.category_id join departments d on d.department_id = c.department_id",
+            "lower(d.name) desc, lower(c.name) desc, t.ticket_id").boxed(),
+        "status" => list_rows!(db, viewer, f, limit, offset, "join statuses s on s.status_id = t.status_id",
+            "s.position, t.ticket_id").boxed(),
+        "status_desc" => list_rows!(db, viewer, f, limit, offset, "join statuses s on s.status_id = t.status_id",
+            "s.position desc, t.ticket_id").boxed(),
+        "assigned" => list_rows!(db, viewer, f, limit, offset, "left join users au on au.user_id = t.assignee_id",
+            "lower(au.name) nulls first, t.ticket_id").boxed(),
+        "assigned_desc" => list_rows!(db, viewer, f, limit, offset,
+            "left join users au on au.user_id = t.assignee_id",
+            "lower(au.name) desc nulls last, t.ticket_id").boxed(),
+        "replies" => list_rows!(db, viewer, f, limit, offset, "", "t.reply_count, t.ticket_id").boxed(),
+        "replies_desc" => list_rows!(db, viewer, f, limit, offset, "", "t.reply_count desc, t.ticket_id").boxed(),
+        "time" => list_rows!(db, viewer, f, limit, offset, "", "t.hours + t.reply_hours, t.ticket_id").boxed(),
+        "time_desc" => list_rows!(db, viewer, f, limit, offset, "",
+            "t.hours + t.reply_hours desc, t.ticket_id").boxed(),
+        _ => list_rows!(db, viewer, f, limit, offset, "", "t.priority_position desc, t.ticket_id").boxed(),
+    }
 }
 
 /// One page of the list, in the order of `sort` (an unknown key falls back to the default), ties by id.
@@ -235,13 +288,8 @@ pub async fn page<'c>(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<ListRow>> {
-    let sort = if is_sort_key(sort) {
-        sort
-    } else {
-        DEFAULT_SORT
-    };
-    list_query!(viewer, filter, sort, limit, offset)
-        .fetch_all(db)
+    rows(db, viewer, filter, sort, limit, offset)
+        .try_collect()
         .await
 }
 
@@ -253,12 +301,69 @@ pub fn stream<'a>(
     sort: &'a str,
     limit: i64,
 ) -> impl Stream<Item = sqlx::Result<ListRow>> + 'a {
-    let sort = if is_sort_key(sort) {
-        sort
-    } else {
-        DEFAULT_SORT
-    };
-    list_query!(viewer, filter, sort, limit, 0i64).fetch(pool)
+    rows(pool, viewer, filter, sort, limit, 0)
+}
+
+/// How many tickets match `filter`. A filter on departments, categories, statuses and priorities only (the list as
+/// most people open it) is answered from the counters; one on people, scopes or text counts the matching tickets.
+#[tracing::instrument(skip_all, err)]
+pub async fn count<'c>(db: impl Db<'c>, viewer: UserId, f: &TicketFilter) -> sqlx::Result<i64> {
+    if f.counted_by_keys() {
+        return sqlx::query_scalar!(
+            r#"select coalesce(sum(k.tickets), 0)::bigint as "n!"
+               from ticket_counts k
+               join categories c on c.category_id = k.category_id
+               join statuses s on s.status_id = k.status_id
+               where ($1::bigint is null or c.department_id = $1)
+                 and ($2::bigint is null or k.category_id = $2)
+                 and ($3::bigint is null or k.status_id = $3)
+                 and ($4::bigint is null or k.priority_id = $4)
+                 and ($3::bigint is not null or $5 or s.kind <> 'closed')"#,
+            f.department,
+            f.category,
+            f.status,
+            f.priority,
+            f.include_closed
+        )
+        .fetch_one(db)
+        .await;
+    }
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!"
+           from tickets t
+           where ($2::bigint is null
+                  or t.category_id in (select dc.category_id from categories dc where dc.department_id = $2))
+             and ($3::bigint is null or t.category_id = $3)
+             and ($4::bigint is null or t.status_id = $4)
+             and ($5::bigint is null or t.creator_id = $5 or t.assignee_id = $5)
+             and ($6::bigint is null or t.assignee_id = $6)
+             and ($7::bigint is null or t.creator_id = $7)
+             and ($11::bigint is null or t.priority_id = $11)
+             and ($4::bigint is not null or $9 or not t.is_closed)
+             and ($10 <> 'mine' or t.creator_id = $1 or t.assignee_id = $1)
+             and ($10 <> 'created' or t.creator_id = $1)
+             and ($10 <> 'assigned' or t.assignee_id = $1)
+             and ($10 <> 'subscribed'
+                  or exists (select 1 from subscriptions sub where sub.ticket_id = t.ticket_id and sub.user_id = $1))
+             and ($8::text is null
+                  or t.ticket_id = any(array(
+                      select ts.ticket_id from tickets ts where ts.search @@ to_tsquery('simple', f_unaccent($8))
+                      union
+                      select po.ticket_id from posts po where po.search @@ to_tsquery('simple', f_unaccent($8)))))"#,
+        viewer.0,
+        f.department,
+        f.category,
+        f.status,
+        f.user,
+        f.assignee,
+        f.creator,
+        f.tsquery,
+        f.include_closed,
+        f.scope.as_str(),
+        f.priority
+    )
+    .fetch_one(db)
+    .await
 }
 
 /// A choice in a filter.
@@ -346,12 +451,13 @@ pub struct DepartmentStatusCount {
 pub async fn counts_by_department<'c>(db: impl Db<'c>) -> sqlx::Result<Vec<DepartmentStatusCount>> {
     sqlx::query_as!(
         DepartmentStatusCount,
-        r#"select d.name as department, s.name as status, s.colour, count(*) as "count!"
-           from tickets t
-           join categories c on c.category_id = t.category_id
+        r#"select d.name as department, s.name as status, s.colour, sum(k.tickets)::bigint as "count!"
+           from ticket_counts k
+           join categories c on c.category_id = k.category_id
            join departments d on d.department_id = c.department_id
-           join statuses s on s.status_id = t.status_id
+           join statuses s on s.status_id = k.status_id
            group by d.name, s.name, s.colour, s.position
+           having sum(k.tickets) > 0
            order by lower(d.name), s.position"#
     )
     .fetch_all(db)

@@ -259,3 +259,98 @@ async fn two_schedulers_repushing_at_once_push_each_row_once(pool: PgPool) {
     }
     assert_eq!(repush_due(&pool, &q.queue, policy).await.unwrap(), 0);
 }
+
+/// Jobs whose apalis bookkeeping in Redis is damaged (not their payload): a metadata hash with a non-numeric attempt
+/// count, and an id whose data entry is gone. apalis-redis fails the whole fetched batch on them, so the good job
+/// fetched with them is stranded in the worker's in-flight set; the worker must live on and the outbox re-push must
+/// still deliver that job, once.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn corrupted_job_metadata_neither_kills_the_worker_nor_loses_the_good_job(pool: PgPool) {
+    let w = world(&pool).await;
+    let q = TestQueue::new();
+    let good = reply_for(&pool, &w, w.customer, "Fetched with damaged jobs.").await;
+    push(&q.queue, good).await;
+    flicket_core::repo::outbox::mark_enqueued(&pool, &[good])
+        .await
+        .unwrap();
+    q.queue
+        .push_bytes(vec![
+            br#"{"v":1,"outbox_id":900001}"#.to_vec(),
+            br#"{"v":1,"outbox_id":900002}"#.to_vec(),
+        ])
+        .await
+        .unwrap();
+    let mut conn = q.queue.connection();
+    // Queued jobs wait in the scheduled set until a worker promotes them; find the two damaged ones by payload.
+    let ids: Vec<String> = redis::cmd("ZRANGE")
+        .arg(q.queue.config().scheduled_jobs_set())
+        .arg(0)
+        .arg(-1)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 3, "three jobs queued");
+    let mut damaged = Vec::new();
+    for id in &ids {
+        let data: Vec<u8> = redis::cmd("HGET")
+            .arg(q.queue.config().job_data_hash())
+            .arg(id)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if data.ends_with(br#""outbox_id":900001}"#) || data.ends_with(br#""outbox_id":900002}"#) {
+            damaged.push(id.clone());
+        }
+    }
+    assert_eq!(damaged.len(), 2);
+    let meta = format!("{}:{}", q.queue.config().job_meta_hash(), damaged[0]);
+    let _: () = redis::cmd("HSET")
+        .arg(&meta)
+        .arg("attempts")
+        .arg("not a number")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let _: () = redis::cmd("HDEL")
+        .arg(q.queue.config().job_data_hash())
+        .arg(&damaged[1])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    let mailer = RunningMailer::start(&pool, options(&q.name)).await;
+    // The worker is alive: a job pushed now is delivered.
+    let later = reply_for(&pool, &w, w.customer, "Pushed after the damage.").await;
+    push(&q.queue, later).await;
+    assert_eq!(finished(&pool, later).await, "sent");
+    // The good job of the damaged batch is delivered, by the re-push if it was stranded.
+    let policy = RepushPolicy {
+        not_enqueued_after: Duration::ZERO,
+        not_delivered_after: Duration::from_secs(60),
+        batch: 10,
+    };
+    // (`later` was queued behind the damaged batch, so that batch has been fetched by now.)
+    if !fixtures::outbox_delivered(&pool, good).await.unwrap() {
+        fixtures::backdate_enqueue(&pool, good, 120.0)
+            .await
+            .unwrap();
+        assert_eq!(repush_due(&pool, &q.queue, policy).await.unwrap(), 1);
+    }
+    assert_eq!(finished(&pool, good).await, "sent");
+    let texts: Vec<String> = w
+        .sink
+        .wait_for(2, WAIT)
+        .await
+        .iter()
+        .map(|m| m.decoded_text())
+        .collect();
+    assert_eq!(texts.len(), 2, "each email once");
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.contains("Fetched with damaged jobs."))
+            .count(),
+        1
+    );
+    mailer.stop().await;
+}

@@ -201,7 +201,7 @@ pub(super) fn ticked_groups(form: &FormPairs) -> Vec<GroupId> {
 }
 
 /// The fluent key for a unique violation of the users table.
-pub(super) fn taken_key(e: &sqlx::Error) -> Option<&'static str> {
+pub(crate) fn taken_key(e: &sqlx::Error) -> Option<&'static str> {
     let constraint = e
         .as_database_error()
         .and_then(|d| d.constraint().map(str::to_owned))?;

@@ -132,3 +132,46 @@ impl From<flicket_core::tickets::ops::OpError> for ApiError {
         }
     }
 }
+
+impl ApiError {
+    /// 413 with the limit (a human size) in the message.
+    pub fn too_large(key: &str, limit: &str) -> Self {
+        let mut args = flicket_core::i18n::FluentArgs::new();
+        args.set("value", limit.to_owned());
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            flicket_core::Locale::En.t_args(key, &args),
+        )
+    }
+
+    /// 409 or 422 with a reason that takes one argument (a fluent id, said in English).
+    pub fn with_arg(status: StatusCode, key: &str, name: &str, value: &str) -> Self {
+        let mut args = flicket_core::i18n::FluentArgs::new();
+        args.set(name.to_owned(), value.to_owned());
+        Self::new(status, flicket_core::Locale::En.t_args(key, &args))
+    }
+}
+
+impl From<crate::error::AppError> for ApiError {
+    fn from(e: crate::error::AppError) -> Self {
+        use crate::error::AppError;
+        match e {
+            AppError::NotFound => Self::not_found(),
+            AppError::Forbidden | AppError::Csrf => Self::forbidden(),
+            AppError::BadRequest(key) => {
+                Self::new(StatusCode::BAD_REQUEST, flicket_core::Locale::En.t(key))
+            }
+            AppError::PayloadTooLarge => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                flicket_core::Locale::En.t("error-413-title"),
+            ),
+            AppError::Internal(e) => {
+                tracing::error!(error = format!("{e:#}"), "API request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "An unexpected error happened.",
+                )
+            }
+        }
+    }
+}

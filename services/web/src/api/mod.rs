@@ -1,12 +1,17 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens (never with the session cookie, so it cannot be
 //! driven cross-site), described by an OpenAPI 3.1 document generated from the code.
 
+mod admin_catalog;
+mod admin_users;
+mod attachments;
 mod auth;
+mod body;
 mod error;
 mod pagination;
 mod reference;
-mod rejections;
+mod subscribers;
 mod ticket_actions;
+mod ticket_edit;
 mod ticket_view;
 mod tickets;
 mod users;
@@ -14,10 +19,12 @@ mod users;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Extension;
+use axum::extract::{DefaultBodyLimit, Extension};
+use axum::middleware::{from_fn, from_fn_with_state};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -56,11 +63,17 @@ impl Modify for BearerAuth {
 
 /// The API's routes, its OpenAPI document at `/api/v1/openapi.json` and Swagger UI at `/api/docs` (assets served
 /// from the binary, no CDN).
-pub fn routes() -> Router<AppState> {
-    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+pub fn routes(state: AppState) -> Router<AppState> {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::create_token, auth::revoke_token))
         .routes(routes!(tickets::list, ticket_actions::create))
-        .routes(routes!(ticket_view::get))
+        .routes(routes!(ticket_view::get, ticket_edit::update))
+        .routes(routes!(ticket_edit::history))
+        .routes(routes!(subscribers::list, subscribers::subscribe))
+        .routes(routes!(subscribers::unsubscribe))
+        // Uploads are streamed by their handler, which applies the upload limits of the settings.
+        .routes(routes!(attachments::upload, attachments::list).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(attachments::download))
         .routes(routes!(ticket_view::posts))
         .routes(routes!(ticket_view::activity))
         .routes(routes!(ticket_actions::reply))
@@ -69,20 +82,33 @@ pub fn routes() -> Router<AppState> {
         .routes(routes!(ticket_actions::close))
         .routes(routes!(ticket_actions::reopen))
         .routes(routes!(ticket_actions::assign))
-        .routes(routes!(reference::departments))
-        .routes(routes!(reference::categories))
+        .routes(routes!(
+            reference::departments,
+            admin_catalog::create_department
+        ))
+        .routes(routes!(
+            admin_catalog::rename_department,
+            admin_catalog::delete_department
+        ))
+        .routes(routes!(
+            reference::categories,
+            admin_catalog::create_category
+        ))
+        .routes(routes!(
+            admin_catalog::rename_category,
+            admin_catalog::delete_category
+        ))
         .routes(routes!(reference::statuses))
         .routes(routes!(reference::priorities))
-        .routes(routes!(users::list))
-        .routes(routes!(users::get))
+        .routes(routes!(users::list, admin_users::create))
+        .routes(routes!(users::get, admin_users::update))
         .split_for_parts();
-    // After the routes are in: it looks at every operation.
-    rejections::CommonResponses.modify(&mut openapi);
     let limiter = Arc::new(ApiLimiter::per_minute(600));
     // Flicket's API shares the tokens and their rate limit.
     router
         .merge(crate::api_compat::routes())
-        .layer(axum::middleware::from_fn(rejections::json_rejections))
+        .layer(from_fn_with_state(state, body::limit_body))
+        .layer(from_fn(body::json_errors))
         .layer(Extension(limiter))
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
 }

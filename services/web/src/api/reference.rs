@@ -15,19 +15,19 @@ use crate::state::AppState;
 /// A department.
 #[derive(Serialize, ToSchema)]
 pub struct Department {
-    id: i64,
-    name: String,
+    pub(super) id: i64,
+    pub(super) name: String,
     /// Number of categories.
-    categories: i64,
+    pub(super) categories: i64,
 }
 
 /// A category of a department.
 #[derive(Serialize, ToSchema)]
 pub struct Category {
-    id: i64,
-    name: String,
-    department_id: i64,
-    department: String,
+    pub(super) id: i64,
+    pub(super) name: String,
+    pub(super) department_id: i64,
+    pub(super) department: String,
 }
 
 /// A status or a priority.
@@ -50,7 +50,7 @@ pub struct CategoryFilter {
 /// Departments, by name.
 #[utoipa::path(get, path = "/api/v1/departments", tag = "reference", security(("bearer" = [])),
     params(PageParams),
-    responses((status = 200, body = Page<Department>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Page<Department>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn departments(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -75,7 +75,7 @@ pub async fn departments(
 /// Categories, by department then name.
 #[utoipa::path(get, path = "/api/v1/categories", tag = "reference", security(("bearer" = [])),
     params(CategoryFilter, PageParams),
-    responses((status = 200, body = Page<Category>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Page<Category>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn categories(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -106,7 +106,7 @@ pub async fn categories(
 /// Statuses, in their order.
 #[utoipa::path(get, path = "/api/v1/statuses", tag = "reference", security(("bearer" = [])),
     params(PageParams),
-    responses((status = 200, body = Page<Label>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Page<Label>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn statuses(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -128,7 +128,7 @@ pub async fn statuses(
 /// Priorities, in their order.
 #[utoipa::path(get, path = "/api/v1/priorities", tag = "reference", security(("bearer" = [])),
     params(PageParams),
-    responses((status = 200, body = Page<Label>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Page<Label>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn priorities(
     State(state): State<AppState>,
     _user: ApiUser,

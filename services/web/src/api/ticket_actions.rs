@@ -30,7 +30,7 @@ pub enum HoursIn {
 }
 
 impl HoursIn {
-    fn parse(v: Option<&HoursIn>) -> Result<Hours, ParseError> {
+    pub(super) fn parse(v: Option<&HoursIn>) -> Result<Hours, ParseError> {
         match v {
             None => Ok(Hours::default()),
             Some(HoursIn::Text(s)) => Hours::parse(s),
@@ -76,30 +76,31 @@ pub struct Assignment {
 
 /// Collects the problems of every field, so one 422 lists them all.
 #[derive(Default)]
-struct Fields(BTreeMap<String, String>);
+pub(super) struct Fields(pub(super) BTreeMap<String, String>);
 
 impl Fields {
-    fn take<T>(&mut self, field: &str, r: Result<T, ParseError>) -> Option<T> {
+    pub(super) fn take<T>(&mut self, field: &str, r: Result<T, ParseError>) -> Option<T> {
         r.map_err(|e| {
             self.0
                 .insert(field.to_owned(), flicket_core::Locale::En.t(e.key));
         })
         .ok()
     }
-    fn error(self) -> ApiError {
+    pub(super) fn error(self) -> ApiError {
         ApiError::invalid(self.0)
     }
 }
 
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v).map_err(|r| ApiError::from_json(&r))
 }
 
 /// Raises a ticket.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     request_body = NewTicket,
-    responses((status = 201, body = Ticket, headers(("Location" = String))),
-              (status = 401, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = Ticket, headers(("Location" = String))), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 413, body = ApiErrorBody),
+              (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
 pub async fn create(
     State(state): State<AppState>,
@@ -139,8 +140,9 @@ pub async fn create(
 /// Replies to a ticket.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/replies", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")), request_body = NewReply,
-    responses((status = 201, body = Post), (status = 401, body = ApiErrorBody),
-              (status = 404, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 201, body = Post), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody),
+              (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
 #[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
 pub async fn reply(
     State(state): State<AppState>,
@@ -276,8 +278,10 @@ pub async fn reopen(
 /// Assigns a ticket to an enabled user, by `user_id` or `username` (status In Work).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id")), request_body = Assignment,
-    responses((status = 200, body = Ticket), (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
-              (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+    responses((status = 200, body = Ticket), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+              (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
+              (status = 422, body = ApiErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
     user: ApiUser,

@@ -194,7 +194,7 @@ pub async fn get(
 /// A ticket's replies, oldest first.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/posts", tag = "tickets", security(("bearer" = [])),
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
-    responses((status = 200, body = Page<Post>), (status = 401, body = ApiErrorBody),
+    responses((status = 200, body = Page<Post>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody)))]
 pub async fn posts(
     State(state): State<AppState>,
@@ -214,21 +214,22 @@ pub async fn posts(
 
 /// A ticket's activity, oldest first.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/activity", tag = "tickets", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "Ticket id")),
-    responses((status = 200, body = Vec<Activity>), (status = 401, body = ApiErrorBody),
-              (status = 404, body = ApiErrorBody)))]
+    params(("id" = i64, Path, description = "Ticket id"), PageParams),
+    responses((status = 200, body = Page<Activity>), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
 pub async fn activity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Activity>>, ApiError> {
+    Query(paging): Query<PageParams>,
+) -> Result<Json<Page<Activity>>, ApiError> {
     let id: TicketId = parse_id(&id)?;
-    let t = load(&state, &Actor::from(&user), id).await?;
-    let post_ids: Vec<i64> = posts::page(&state.pool, id, t.reply_count.max(1), 0)
-        .await?
-        .into_iter()
-        .map(|p| p.post_id.0)
-        .collect();
-    let rows = activities::for_posts(&state.pool, id, true, &post_ids).await?;
-    Ok(Json(rows.into_iter().map(Activity::from).collect()))
+    load(&state, &Actor::from(&user), id).await?;
+    let (base, default) = site(&state).await?;
+    let (page, per_page) = paging.resolve(default);
+    let total = activities::count(&state.pool, id).await?;
+    let rows = activities::page(&state.pool, id, per_page, (page - 1) * per_page).await?;
+    let items = rows.into_iter().map(Activity::from).collect();
+    let url = |p: i64| format!("{base}/api/v1/tickets/{id}/activity?page={p}&per_page={per_page}");
+    Ok(Json(Page::new(items, page, per_page, total, url)))
 }

@@ -97,7 +97,8 @@ impl TicketFilters {
 /// Lists tickets.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     params(TicketFilters, PageParams),
-    responses((status = 200, body = Page<TicketSummary>), (status = 401, body = super::error::ApiErrorBody)))]
+    responses((status = 200, body = Page<TicketSummary>), (status = 400, body = super::error::ApiErrorBody),
+              (status = 401, body = super::error::ApiErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -124,7 +125,7 @@ pub async fn list(
         (page - 1) * per_page,
     )
     .await?;
-    let total = rows.first().map_or(0, |r| r.total);
+    let total = ticket_list::count(&state.pool, user.user_id, &filter).await?;
     let base = state.config.base_url.clone().unwrap_or(site.base_url);
     let mut query = q.base_query();
     if !query.is_empty() {

@@ -54,7 +54,7 @@ impl User {
         }
     }
 
-    fn profile(p: Profile, show_email: bool) -> Self {
+    pub(super) fn profile(p: Profile, show_email: bool) -> Self {
         User {
             id: p.user_id.0,
             username: p.username,
@@ -81,7 +81,7 @@ pub struct UserFilter {
 /// The directory, by user name.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", security(("bearer" = [])),
     params(UserFilter, PageParams),
-    responses((status = 200, body = Page<User>), (status = 401, body = ApiErrorBody)))]
+    responses((status = 200, body = Page<User>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use flicket_core::repo::settings;
 use flicket_core::repo::ticket_list::{self, ListRow};
 use futures::StreamExt;
+use tracing::Instrument;
 
 use super::ListQuery;
 use crate::auth::CurrentUser;
@@ -97,25 +98,29 @@ fn async_stream(
     not_assigned: String,
 ) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
-    tokio::spawn(async move {
-        if tx.send(Ok(line(&HEADER))).await.is_err() {
-            return;
-        }
-        let mut rows = ticket_list::stream(&pool, viewer, &filter, &sort, limit);
-        while let Some(row) = rows.next().await {
-            let item = match row {
-                Ok(r) => Ok(row_line(&r, &base_url, &not_assigned)),
-                Err(e) => {
-                    tracing::error!(error = %e, "CSV export failed midway");
-                    Err(std::io::Error::other("export failed"))
-                }
-            };
-            let failed = item.is_err();
-            // A closed channel means the client went away: stop reading rows.
-            if tx.send(item).await.is_err() || failed {
+    let span = tracing::Span::current();
+    tokio::spawn(
+        async move {
+            if tx.send(Ok(line(&HEADER))).await.is_err() {
                 return;
             }
+            let mut rows = ticket_list::stream(&pool, viewer, &filter, &sort, limit);
+            while let Some(row) = rows.next().await {
+                let item = match row {
+                    Ok(r) => Ok(row_line(&r, &base_url, &not_assigned)),
+                    Err(e) => {
+                        tracing::error!(error = %e, "CSV export failed midway");
+                        Err(std::io::Error::other("export failed"))
+                    }
+                };
+                let failed = item.is_err();
+                // A closed channel means the client went away: stop reading rows.
+                if tx.send(item).await.is_err() || failed {
+                    return;
+                }
+            }
         }
-    });
+        .instrument(span),
+    );
     tokio_stream::wrappers::ReceiverStream::new(rx)
 }

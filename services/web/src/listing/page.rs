@@ -129,17 +129,7 @@ pub async fn show(
         (page - 1) * page_size,
     )
     .await?;
-    let total = match rows.first() {
-        Some(r) => r.total,
-        None if page > 1 => {
-            // Past the end: count with the first page so the pager still shows where the results are.
-            ticket_list::page(&state.pool, user.user_id, &resolved.filter, &sort, 1, 0)
-                .await?
-                .first()
-                .map_or(0, |r| r.total)
-        }
-        None => 0,
-    };
+    let total = ticket_list::count(&state.pool, user.user_id, &resolved.filter).await?;
     let last = ((total + page_size - 1) / page_size).max(1);
     let base = q.base_query();
     let (departments, categories, statuses) = ticket_list::filter_choices(&state.pool).await?;

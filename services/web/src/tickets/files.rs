@@ -28,14 +28,23 @@ pub async fn download(
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let id = Uuid::parse_str(&id).map_err(|_| AppError::NotFound)?;
+    serve(&state, &Actor::from(&user), &id).await
+}
+
+/// Sends the attachment `raw_id` to `actor` (the pages' download and the API's).
+pub(crate) async fn serve(
+    state: &AppState,
+    actor: &Actor,
+    raw_id: &str,
+) -> Result<Response, AppError> {
+    let id = Uuid::parse_str(raw_id).map_err(|_| AppError::NotFound)?;
     let file = attachments::get(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let facts = tickets::facts(&state.pool, file.ticket_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    can_view(&Actor::from(&user), &facts).map_err(|_| AppError::NotFound)?;
+    can_view(actor, &facts).map_err(|_| AppError::NotFound)?;
     if !is_stored_name(&file.stored_name) {
         tracing::error!(stored = %file.stored_name, "attachment row with an unexpected stored name");
         return Err(AppError::NotFound);

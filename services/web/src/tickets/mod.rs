@@ -5,13 +5,13 @@ mod actions;
 mod create;
 mod edit;
 mod edit_page;
-mod files;
+pub(crate) mod files;
 mod forms;
 mod help;
 mod history;
 mod reply;
 mod ticket_page;
-mod uploads;
+pub(crate) mod uploads;
 mod view;
 
 use axum::Router;
@@ -124,7 +124,7 @@ fn tr(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
 }
 
 /// A size for people: `10 MiB`, `512 KiB`, `300 bytes`.
-fn human_size(bytes: i64) -> String {
+pub(crate) fn human_size(bytes: i64) -> String {
     const MIB: i64 = 1024 * 1024;
     if bytes >= MIB && bytes % MIB == 0 {
         format!("{} MiB", bytes / MIB)

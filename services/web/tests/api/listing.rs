@@ -512,3 +512,183 @@ async fn the_list_needs_a_signed_in_user(pool: PgPool) {
         StatusCode::SEE_OTHER
     );
 }
+
+thread_local! {
+    /// Where the statements run on this thread are counted, while a count is under way.
+    static COUNTING: std::cell::RefCell<Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Counts the SQL statements sqlx runs for HTTP requests on the counting thread (`#[sqlx::test]` runs the test and
+/// the app it spawns on one current-thread runtime, so other tests' statements are not counted, and the app's
+/// background work runs outside any request's span). Installed once, process-wide: scoped dispatchers race with
+/// other threads' callsite registration.
+struct StatementCounter;
+
+impl<S> tracing_subscriber::Layer<S> for StatementCounter
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: tracing_subscriber::layer::Context<'_, S>) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let in_request = ctx
+            .event_scope(event)
+            .is_some_and(|mut scope| scope.any(|span| span.name() == "http"));
+        if in_request {
+            COUNTING.with(|c| {
+                if let Some(n) = &*c.borrow() {
+                    n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    }
+}
+
+/// How many statements one GET of `path` runs (after a first GET that warms the statement cache).
+async fn statements_for(app: &TestApp, path: &str) -> usize {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber = tracing_subscriber::registry().with(StatementCounter);
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("no other global subscriber in this test binary");
+    });
+    let warm = app.get(path).await;
+    assert_eq!(warm.status(), StatusCode::OK, "{path}");
+    let _ = warm.bytes().await.unwrap();
+    // Work the app finishes after a response ended (returning a streamed query's connection) runs on this thread
+    // as soon as the test awaits: let it, so it is counted with its own request.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let counter = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    COUNTING.with(|c| *c.borrow_mut() = Some(counter.clone()));
+    let response = app.get(path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    let _ = response.bytes().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    COUNTING.with(|c| *c.borrow_mut() = None);
+    counter.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn each_page_runs_a_fixed_number_of_queries_whatever_its_size(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool.clone()).await;
+    let paths = [
+        "/tickets",
+        "/tickets?page=2",
+        "/tickets?q=ticket&sort=title",
+        "/tickets?scope=mine&sort=addedby",
+        "/tickets.csv?sort=ticketid",
+        "/",
+    ];
+    let settings = |page_size: i32, csv_limit: i32| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("update settings set page_size = $1, csv_limit = $2")
+                .bind(page_size)
+                .bind(csv_limit)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    settings(10, 10).await;
+    let mut small = Vec::new();
+    for p in paths {
+        small.push(statements_for(&app, p).await);
+    }
+    assert!(
+        small.iter().all(|n| *n > 0),
+        "statements are counted: {small:?}"
+    );
+    // Many more tickets, in every list, and pages and exports ten times larger.
+    for n in 0..60 {
+        ticket(
+            &pool,
+            T {
+                title: &format!("Another ticket {n}"),
+                creator: w.ada,
+                assignee: Some(w.bob),
+                priority: ["low", "medium", "high"][n % 3],
+                ..T::default()
+            },
+        )
+        .await;
+    }
+    settings(100, 100).await;
+    let mut large = Vec::new();
+    for p in paths {
+        large.push(statements_for(&app, p).await);
+    }
+    assert_eq!(small, large, "statements per page for {paths:?}");
+}
+
+/// The copies the list sorts and counts on (priority position, closed flag, tickets per category/status/priority)
+/// stay equal to what they copy through inserts, moves, closes, reorders, bulk updates and deletes.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn list_keys_and_counters_follow_every_change(pool: PgPool) {
+    async fn assert_consistent(pool: &PgPool, step: &str) {
+        let drift: i64 = sqlx::query_scalar(
+            "select count(*) from (
+                 select category_id, status_id, priority_id, count(*) as n from tickets group by 1, 2, 3
+             ) actual
+             full join (select * from ticket_counts where tickets <> 0) kept
+                 using (category_id, status_id, priority_id)
+             where actual.n is distinct from kept.tickets",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(drift, 0, "counters after {step}");
+        let stale: i64 = sqlx::query_scalar(
+            "select count(*) from tickets t
+             join priorities p using (priority_id) join statuses s using (status_id)
+             where t.priority_position <> p.position or t.is_closed <> (s.kind = 'closed')",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(stale, 0, "list keys after {step}");
+    }
+    let w = world(&pool).await;
+    assert_consistent(&pool, "inserts").await;
+    let app = signed_in(pool.clone()).await;
+    let listed_total = |html: String| html.contains("3 tickets");
+    assert!(
+        listed_total(app.get_text("/tickets").await),
+        "open tickets counted"
+    );
+
+    let exec = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+    };
+    sqlx::query("update tickets set status_id = (select status_id from statuses where kind = 'closed') where ticket_id = $1")
+        .bind(w.t_open)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_consistent(&pool, "a close").await;
+    assert!(app.get_text("/tickets").await.contains("2 tickets"));
+    exec("update tickets set category_id = (select max(category_id) from categories)").await;
+    assert_consistent(&pool, "a bulk move").await;
+    exec("update priorities set position = 100 - position").await;
+    assert_consistent(&pool, "a reorder of priorities").await;
+    exec("update tickets set priority_id = (select min(priority_id) from priorities), title = title || '!'").await;
+    assert_consistent(&pool, "a priority change").await;
+    exec("update tickets set title = title || '?'").await;
+    assert_consistent(&pool, "an update of other columns").await;
+    sqlx::query("delete from tickets where ticket_id = $1")
+        .bind(w.t_bob)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_consistent(&pool, "a delete").await;
+    exec("delete from tickets").await;
+    assert_consistent(&pool, "deleting everything").await;
+    assert!(app.get_text("/tickets").await.contains("0 tickets"));
+}

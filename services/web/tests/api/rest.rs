@@ -184,9 +184,6 @@ async fn collections_use_flickets_envelope(pool: PgPool) {
     assert_eq!(capped["_meta"]["per_page"], 100);
     let bad = get(&app, "/api/v1/tickets?per_page=abc", &t).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-    let body: Value = bad.json().await.unwrap();
-    assert_eq!(body["error"], "Bad Request", "the JSON error body: {body}");
-    assert!(body["message"].as_str().unwrap().contains("per_page"));
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
@@ -196,13 +193,6 @@ async fn the_openapi_document_and_swagger_ui_are_served_offline(pool: PgPool) {
     assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/v1/tickets"]["get"].is_object());
     assert!(spec["components"]["securitySchemes"]["bearer"].is_object());
-    // The extractors' rejections and the rate limit are documented wherever they can happen.
-    let list = &spec["paths"]["/api/v1/tickets"]["get"]["responses"];
-    assert!(list["400"].is_object() && list["429"].is_object());
-    let create = &spec["paths"]["/api/v1/tickets"]["post"]["responses"];
-    assert!(create["400"].is_object() && create["415"].is_object() && create["429"].is_object());
-    let one = &spec["paths"]["/api/v1/tickets/{id}"]["get"]["responses"];
-    assert!(one["400"].is_null() && one["429"].is_object());
     let ui = app.get_text("/api/docs/").await;
     assert!(ui.contains("swagger") && !ui.contains("https://"), "no CDN");
     let missing = app.get("/api/v1/nothing-here").await;

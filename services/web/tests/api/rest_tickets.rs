@@ -94,7 +94,7 @@ async fn a_user_creates_reads_and_lists_posts_of_a_ticket(pool: PgPool) {
         StatusCode::OK,
     )
     .await;
-    assert_eq!(activity[0]["kind"], "opened");
+    assert_eq!(activity["items"][0]["kind"], "opened");
 
     for missing in [
         "/api/v1/tickets/999999",

@@ -1,0 +1,140 @@
+//! `/api/v1/tickets/{id}/subscribers`: who follows a ticket. Anyone may subscribe anyone enabled (as on the ticket
+//! page); unsubscribing someone else is for admins and super users.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use flicket_core::domain::{TicketId, UserId};
+use flicket_core::permissions::Actor;
+use flicket_core::repo::{subscriptions, users};
+use flicket_core::tickets::ops::{self, OpError};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::error::ApiErrorBody;
+use super::pagination::{Page, PageParams};
+use super::ticket_view::load;
+use super::{ApiError, ApiUser, parse_id, site};
+use crate::state::AppState;
+
+/// A subscriber.
+#[derive(Serialize, ToSchema)]
+pub struct Subscriber {
+    user_id: i64,
+    username: String,
+    name: String,
+    /// Disabled accounts stay listed but get no email.
+    disabled: bool,
+}
+
+/// Whom to subscribe: `user_id`, `username`, or (no body, `null` or `{}`) oneself.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SubscribeBody {
+    #[serde(default)]
+    user_id: Option<i64>,
+    #[serde(default)]
+    username: Option<String>,
+}
+
+async fn page_of(
+    state: &AppState,
+    id: TicketId,
+    paging: &PageParams,
+) -> Result<Page<Subscriber>, ApiError> {
+    let all = subscriptions::list(&state.pool, id)
+        .await?
+        .into_iter()
+        .map(|s| Subscriber {
+            user_id: s.user_id.0,
+            username: s.username,
+            name: s.name,
+            disabled: s.disabled,
+        })
+        .collect();
+    let (base, default) = site(state).await?;
+    let (page, per_page) = paging.resolve(default);
+    let url =
+        |p: i64| format!("{base}/api/v1/tickets/{id}/subscribers?page={p}&per_page={per_page}");
+    Ok(Page::slice(all, page, per_page, url))
+}
+
+/// The subscribers of a ticket, by name.
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/subscribers", tag = "tickets", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Ticket id"), PageParams),
+    responses((status = 200, body = Page<Subscriber>), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    Query(paging): Query<PageParams>,
+) -> Result<Json<Page<Subscriber>>, ApiError> {
+    let id: TicketId = parse_id(&id)?;
+    load(&state, &Actor::from(&user), id).await?;
+    Ok(Json(page_of(&state, id, &paging).await?))
+}
+
+/// Subscribes an enabled user (or oneself) to a ticket; 409 when already subscribed.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/subscribers", tag = "tickets", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Ticket id")),
+    request_body(content = Option<SubscribeBody>, description = "Optional: without a body, the caller subscribes"),
+    responses((status = 201, body = Page<Subscriber>), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody),
+              (status = 409, body = ApiErrorBody), (status = 413, body = ApiErrorBody),
+              (status = 415, body = ApiErrorBody),
+              (status = 422, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+pub async fn subscribe(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<String>,
+    b: Option<Json<Option<SubscribeBody>>>,
+) -> Result<Response, ApiError> {
+    let id: TicketId = parse_id(&id)?;
+    let b = b.and_then(|Json(b)| b).unwrap_or_default();
+    let actor = Actor::from(&user);
+    load(&state, &actor, id).await?;
+    let (username, field) = match (b.user_id, b.username) {
+        (Some(uid), _) => (
+            users::profile(&state.pool, UserId(uid))
+                .await?
+                .map(|p| p.username)
+                .ok_or_else(|| ApiError::field("user_id", "ticket-error-unknown-user"))?,
+            "user_id",
+        ),
+        (None, Some(name)) => (name, "username"),
+        (None, None) => (user.username.clone(), "username"),
+    };
+    let mut tx = state.pool.begin().await?;
+    match ops::subscribe(&mut tx, &actor, id, &username).await {
+        Ok(()) => {}
+        Err(OpError::Invalid(key)) => return Err(ApiError::field(field, key)),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    let page = page_of(&state, id, &PageParams::default()).await?;
+    Ok((StatusCode::CREATED, Json(page)).into_response())
+}
+
+/// Unsubscribes a user: oneself, or anyone for admins and super users; 409 when not subscribed.
+#[utoipa::path(delete, path = "/api/v1/tickets/{id}/subscribers/{user_id}", tag = "tickets",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "Ticket id"), ("user_id" = i64, Path, description = "User id")),
+    responses((status = 204), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
+              (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path((id, target)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let id: TicketId = parse_id(&id)?;
+    let target: UserId = parse_id(&target)?;
+    let actor = Actor::from(&user);
+    let mut tx = state.pool.begin().await?;
+    ops::unsubscribe(&mut tx, &actor, id, target).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
