@@ -7,6 +7,7 @@ use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::SdkTracerProvider;
+use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer, fmt};
@@ -70,9 +71,11 @@ pub fn init(service: &'static str, format: LogFormat) -> anyhow::Result<Telemetr
         }
         None => None,
     };
-    let otel = provider
-        .as_ref()
-        .map(|p| tracing_opentelemetry::layer().with_tracer(p.tracer(service)));
+    let otel = provider.as_ref().map(|p| {
+        tracing_opentelemetry::layer()
+            .with_tracer(p.tracer(service))
+            .with_filter(exporter_transport_excluded())
+    });
     if provider.is_some() {
         opentelemetry::global::set_text_map_propagator(
             opentelemetry_sdk::propagation::TraceContextPropagator::new(),
@@ -83,6 +86,18 @@ pub fn init(service: &'static str, format: LogFormat) -> anyhow::Result<Telemetr
         .with(otel)
         .try_init()?;
     Ok(TelemetryGuard { provider })
+}
+
+/// Everything but the spans of the exporter's own gRPC transport: each export runs through h2/hyper/tonic/tower,
+/// whose trace-level spans would otherwise be exported in turn, feeding the next export forever.
+fn exporter_transport_excluded() -> Targets {
+    Targets::new()
+        .with_default(LevelFilter::TRACE)
+        .with_targets(
+            ["h2", "hyper", "tonic", "tower", "opentelemetry"].map(|t| (t, LevelFilter::OFF)),
+        )
+        // `tower` is a prefix of `tower_http`, whose request events belong in the traces.
+        .with_target("tower_http", LevelFilter::TRACE)
 }
 
 /// The process-wide Prometheus recorder (installed on first use; metrics are global by nature).
@@ -107,4 +122,30 @@ pub fn metrics_handle() -> PrometheusHandle {
             handle
         })
         .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing::Level;
+
+    #[test]
+    fn the_exporter_does_not_trace_its_own_transport() {
+        let filter = exporter_transport_excluded();
+        for target in [
+            "h2::codec::framed_write",
+            "hyper_util::client",
+            "tonic::transport",
+            "tower::buffer",
+        ] {
+            assert!(!filter.would_enable(target, &Level::ERROR), "{target}");
+        }
+        for target in [
+            "flicket_web::startup",
+            "flicket_core::repo::outbox",
+            "tower_http::trace",
+        ] {
+            assert!(filter.would_enable(target, &Level::TRACE), "{target}");
+        }
+    }
 }

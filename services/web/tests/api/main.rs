@@ -22,6 +22,7 @@ mod email_log;
 mod i18n;
 mod listing;
 mod migrations;
+mod otlp_trace;
 mod pages;
 mod relay;
 mod replicas;

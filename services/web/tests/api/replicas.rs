@@ -16,7 +16,7 @@ use crate::helpers::*;
 use crate::tickets_support::{create_via_page, reply_form};
 
 /// The sibling binaries built by `cargo build --workspace` (make test builds them first).
-fn binary(name: &str) -> String {
+pub fn binary(name: &str) -> String {
     let web = PathBuf::from(env!("CARGO_BIN_EXE_flicket-web"));
     let path = web.with_file_name(name);
     assert!(
@@ -27,7 +27,7 @@ fn binary(name: &str) -> String {
     path.display().to_string()
 }
 
-fn database_url(pool: &PgPool) -> String {
+pub fn database_url(pool: &PgPool) -> String {
     let db = pool.connect_options().get_database().unwrap().to_owned();
     let base = std::env::var("DATABASE_URL").unwrap();
     format!("{}/{db}", base.rsplit_once('/').unwrap().0)
