@@ -64,9 +64,10 @@ create table ticket_counts (
 insert into ticket_counts (category_id, status_id, priority_id, tickets)
 select category_id, status_id, priority_id, count(*) from tickets group by 1, 2, 3;
 
--- One statement's changes as +1/-1 per key, applied by one upsert in key order: two transactions never lock the
--- same counters in opposite orders, so they cannot deadlock here. (A counter is never inserted negative: a ticket
--- leaving a key was counted there.)
+-- Inserts and deletes are counted per statement (bulk loads pay one upsert per key). An update is counted per row,
+-- and only when the ticket changes key (the trigger's WHEN clause costs nothing otherwise: most updates of a ticket
+-- are replies and edits). The -1 and the +1 go in one upsert in key order, so two transactions moving tickets in
+-- opposite directions lock the two counters in the same order and cannot deadlock.
 create function ticket_counts_apply() returns trigger
 language plpgsql as $$
 begin
@@ -75,22 +76,9 @@ begin
         select category_id, status_id, priority_id, count(*) from new_rows group by 1, 2, 3 order by 1, 2, 3
         on conflict (category_id, status_id, priority_id)
         do update set tickets = ticket_counts.tickets + excluded.tickets;
-    elsif tg_op = 'DELETE' then
-        insert into ticket_counts (category_id, status_id, priority_id, tickets)
-        select category_id, status_id, priority_id, -count(*) from old_rows group by 1, 2, 3 order by 1, 2, 3
-        on conflict (category_id, status_id, priority_id)
-        do update set tickets = ticket_counts.tickets + excluded.tickets;
     else
         insert into ticket_counts (category_id, status_id, priority_id, tickets)
-        select change.category_id, change.status_id, change.priority_id, sum(change.delta)
-        from old_rows o join new_rows n using (ticket_id)
-        cross join lateral (values (o.category_id, o.status_id, o.priority_id, -1),
-                                   (n.category_id, n.status_id, n.priority_id, 1))
-            as change (category_id, status_id, priority_id, delta)
-        where (o.category_id, o.status_id, o.priority_id) is distinct from (n.category_id, n.status_id, n.priority_id)
-        group by 1, 2, 3
-        having sum(change.delta) <> 0
-        order by 1, 2, 3
+        select category_id, status_id, priority_id, -count(*) from old_rows group by 1, 2, 3 order by 1, 2, 3
         on conflict (category_id, status_id, priority_id)
         do update set tickets = ticket_counts.tickets + excluded.tickets;
     end if;
@@ -99,7 +87,22 @@ end;
 $$;
 create trigger ticket_counts_insert after insert on tickets
     referencing new table as new_rows for each statement execute function ticket_counts_apply();
-create trigger ticket_counts_update after update on tickets
-    referencing old table as old_rows new table as new_rows for each statement execute function ticket_counts_apply();
 create trigger ticket_counts_delete after delete on tickets
     referencing old table as old_rows for each statement execute function ticket_counts_apply();
+
+create function ticket_counts_move() returns trigger
+language plpgsql as $$
+begin
+    insert into ticket_counts (category_id, status_id, priority_id, tickets)
+    select * from (values (old.category_id, old.status_id, old.priority_id, -1::bigint),
+                          (new.category_id, new.status_id, new.priority_id, 1::bigint)) as change
+    order by 1, 2, 3
+    on conflict (category_id, status_id, priority_id)
+    do update set tickets = ticket_counts.tickets + excluded.tickets;
+    return null;
+end;
+$$;
+create trigger ticket_counts_move after update of category_id, status_id, priority_id on tickets
+    for each row
+    when ((old.category_id, old.status_id, old.priority_id) is distinct from (new.category_id, new.status_id, new.priority_id))
+    execute function ticket_counts_move();
