@@ -36,7 +36,7 @@ FLICKET_DATABASE_URL="$server/$db" RUST_LOG=error "$bin/flicket-web" seed \
 seed_secs=$(calc "$(date +%s.%N) - $seed_started")
 psql -q "$server/$db" -c "vacuum analyze" -c "update settings set csv_limit = 1000" >/dev/null
 
-FLICKET_DATABASE_URL="$server/$db" FLICKET_LISTEN="127.0.0.1:$port" FLICKET_BASE_URL="http://127.0.0.1:$port" \
+FLICKET_DATABASE_URL="$server/$db" FLICKET_EMAIL_QUEUE=flicket:bench:email FLICKET_LISTEN="127.0.0.1:$port" FLICKET_BASE_URL="http://127.0.0.1:$port" \
     FLICKET_LOG_FORMAT=json RUST_LOG=warn FLICKET_DATABASE_MAX_CONNECTIONS=16 "$bin/flicket-web" serve >/tmp/flicket-bench-web.log 2>&1 &
 web_pid=$!
 trap 'kill $web_pid 2>/dev/null || true' EXIT
