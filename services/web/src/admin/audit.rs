@@ -7,16 +7,49 @@ use flicket_core::repo::audit::{self, Entry, NewEntry};
 use serde::Deserialize;
 use sqlx::PgConnection;
 
-use super::guard::{AdminUser, ClientIp};
+use flicket_core::repo::sessions::SessionUser;
+
+use super::guard::{AdminUser, ClientIp, StaffUser};
 use super::pager::Pager;
 use crate::error::AppError;
 use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
-/// Writes one audit entry for an action of `actor`.
+/// Who an audit entry names as the actor: an admin or staff member of the pages, or an API token's user.
+pub trait AuditActor {
+    /// The signed-in user.
+    fn session(&self) -> &SessionUser;
+}
+
+impl AuditActor for SessionUser {
+    fn session(&self) -> &SessionUser {
+        self
+    }
+}
+
+impl AuditActor for AdminUser {
+    fn session(&self) -> &SessionUser {
+        &self.0
+    }
+}
+
+impl AuditActor for StaffUser {
+    fn session(&self) -> &SessionUser {
+        &self.0
+    }
+}
+
+impl AuditActor for crate::api::ApiUser {
+    fn session(&self) -> &SessionUser {
+        &self.0
+    }
+}
+
+/// Writes one audit entry for an action of `actor` (every admin change, from the pages or the APIs, inside its
+/// transaction).
 pub async fn record(
     conn: &mut PgConnection,
-    actor: &AdminUser,
+    actor: &impl AuditActor,
     ip: &ClientIp,
     action: &str,
     target: &str,
@@ -25,7 +58,7 @@ pub async fn record(
     audit::record(
         conn,
         &NewEntry {
-            actor_id: Some(actor.0.user_id),
+            actor_id: Some(actor.session().user_id),
             action,
             target,
             data,

@@ -10,18 +10,17 @@ use axum::response::{IntoResponse, Response};
 use flicket_core::domain::{CategoryId, CategoryName, DepartmentId, DepartmentName};
 use flicket_core::permissions::{Actor, admin as rules};
 use flicket_core::repo;
-use flicket_core::repo::audit::{self, NewEntry};
 use flicket_core::repo::catalog;
 use flicket_core::repo::catalog_admin::{self, Deleted};
 use flicket_core::repo::sessions::SessionUser;
 use serde::Deserialize;
-use sqlx::PgConnection;
 use utoipa::ToSchema;
 
 use super::error::ApiErrorBody;
 use super::reference::{Category, Department};
 use super::ticket_actions::body;
 use super::{ApiError, ApiUser, parse_id};
+use crate::admin::audit::record;
 use crate::admin::guard::ClientIp;
 use crate::state::AppState;
 
@@ -50,24 +49,6 @@ fn staff(user: &SessionUser) -> Result<(), ApiError> {
         tracing::warn!(user.id = user.user_id.0, "API department change refused");
         Err(ApiError::forbidden())
     }
-}
-
-async fn record(
-    conn: &mut PgConnection,
-    user: &SessionUser,
-    ip: &ClientIp,
-    action: &str,
-    target: &str,
-    data: Option<serde_json::Value>,
-) -> Result<(), ApiError> {
-    let entry = NewEntry {
-        actor_id: Some(user.user_id),
-        action,
-        target,
-        data,
-        ip: Some(&ip.0),
-    };
-    Ok(audit::record(conn, &entry).await?)
 }
 
 async fn department(state: &AppState, id: DepartmentId) -> Result<Department, ApiError> {

@@ -11,7 +11,6 @@ use flicket_core::domain::{
     CategoryId, CategoryName, DepartmentId, DepartmentName, PriorityId, StatusId,
 };
 use flicket_core::permissions::admin::can_manage_departments;
-use flicket_core::repo::audit::{self, NewEntry};
 use flicket_core::repo::catalog::{self, CategoryOption};
 use flicket_core::repo::{self, catalog_admin};
 use serde::Serialize;
@@ -21,6 +20,7 @@ use super::{
     Collection, Paging, Params, ParamsExt as _, Site, actor, bad_request, int_filter, offset,
     path_id, path_page, query_page, slice,
 };
+use crate::admin::audit::record;
 use crate::admin::guard::ClientIp;
 use crate::api::{ApiError, ApiUser};
 use crate::state::AppState;
@@ -215,24 +215,6 @@ fn object(body: &[u8]) -> serde_json::Map<String, Value> {
     }
 }
 
-/// Records an admin change in the audit log, as the admin pages do.
-async fn record(
-    conn: &mut sqlx::PgConnection,
-    user: &ApiUser,
-    ip: &ClientIp,
-    action: &str,
-    target: &str,
-) -> sqlx::Result<()> {
-    let entry = NewEntry {
-        actor_id: Some(user.0.user_id),
-        action,
-        target,
-        data: None,
-        ip: Some(&ip.0),
-    };
-    audit::record(conn, &entry).await
-}
-
 /// A 400 with a domain error's text.
 fn invalid(key: &str) -> ApiError {
     bad_request(&Locale::En.t(key))
@@ -262,7 +244,7 @@ pub async fn create_department(
         Err(e) => return Err(e.into()),
     };
     let target = format!("department:{id} {}", name.as_str());
-    record(&mut tx, &user, &ip, "department.create", &target).await?;
+    record(&mut tx, &user, &ip, "department.create", &target, None).await?;
     tx.commit().await?;
     let site = Site::load(&state).await?;
     let d = Department::new(&site, id, name.as_str().to_owned());
@@ -361,7 +343,7 @@ pub async fn create_category(
         Err(e) => return Err(e.into()),
     };
     let target = format!("category:{id} {} department:{department}", name.as_str());
-    record(&mut tx, &user, &ip, "category.create", &target).await?;
+    record(&mut tx, &user, &ip, "category.create", &target, None).await?;
     tx.commit().await?;
     let c = catalog::category(&state.pool, id)
         .await?

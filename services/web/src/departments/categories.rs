@@ -10,7 +10,8 @@ use flicket_core::domain::{CategoryId, CategoryName, DepartmentId};
 use flicket_core::repo;
 use flicket_core::repo::catalog_admin::{self as catalog, Deleted};
 
-use super::manage::{NameForm, record, refuse, to};
+use super::manage::{NameForm, refuse, to};
+use crate::admin::audit::record;
 use crate::admin::guard::{ClientIp, StaffUser};
 use crate::error::AppError;
 use crate::pages::PageCtx;

@@ -8,12 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use flicket_core::domain::{DepartmentId, DepartmentName};
 use flicket_core::repo;
-use flicket_core::repo::audit::{self, NewEntry};
 use flicket_core::repo::catalog_admin::{self as catalog, Deleted};
 use serde::Deserialize;
-use sqlx::PgConnection;
 
 use super::{list_page, show_page};
+use crate::admin::audit::record;
 use crate::admin::guard::{ClientIp, StaffUser};
 use crate::error::AppError;
 use crate::pages::{PageCtx, flash_cookie};
@@ -24,24 +23,6 @@ use crate::state::AppState;
 pub struct NameForm {
     #[serde(default)]
     pub(super) name: String,
-}
-
-pub(super) async fn record(
-    conn: &mut PgConnection,
-    staff: &StaffUser,
-    ip: &ClientIp,
-    action: &str,
-    target: &str,
-    data: Option<serde_json::Value>,
-) -> sqlx::Result<()> {
-    let entry = NewEntry {
-        actor_id: Some(staff.0.user_id),
-        action,
-        target,
-        data,
-        ip: Some(&ip.0),
-    };
-    audit::record(conn, &entry).await
 }
 
 pub(super) fn to(state: &AppState, jar: CookieJar, path: &str, key: &str) -> Response {
