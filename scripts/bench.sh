@@ -28,12 +28,20 @@ fresh_db() {
     FLICKET_DATABASE_URL="$server/$1" RUST_LOG=warn "$bin/flicket-web" migrate >/dev/null
 }
 
-echo "seeding $users users, $tickets tickets, $((tickets * replies)) replies…"
-fresh_db "$db"
-seed_started=$(date +%s.%N)
-FLICKET_DATABASE_URL="$server/$db" RUST_LOG=error "$bin/flicket-web" seed \
-    --users "$users" --tickets "$tickets" --replies-per-ticket "$replies" --seed 42
-seed_secs=$(calc "$(date +%s.%N) - $seed_started")
+if [ -n "${BENCH_REUSE:-}" ] && psql -q "$server/$db" -c "select 1 from tickets limit 1" >/dev/null 2>&1; then
+    # BENCH_REUSE=1: measure against the database a previous run seeded (migrated to the current schema).
+    echo "reusing the seeded database $db"
+    FLICKET_DATABASE_URL="$server/$db" RUST_LOG=warn "$bin/flicket-web" migrate >/dev/null
+    psql -q "$server/$db" -c "delete from posts where content like 'Extra reply number %'" >/dev/null
+    seed_secs="(reused)"
+else
+    echo "seeding $users users, $tickets tickets, $((tickets * replies)) replies…"
+    fresh_db "$db"
+    seed_started=$(date +%s.%N)
+    FLICKET_DATABASE_URL="$server/$db" RUST_LOG=error "$bin/flicket-web" seed \
+        --users "$users" --tickets "$tickets" --replies-per-ticket "$replies" --seed 42
+    seed_secs=$(calc "$(date +%s.%N) - $seed_started")
+fi
 psql -q "$server/$db" -c "vacuum analyze" -c "update settings set csv_limit = 1000" >/dev/null
 
 FLICKET_DATABASE_URL="$server/$db" FLICKET_EMAIL_QUEUE=flicket:bench:email FLICKET_LISTEN="127.0.0.1:$port" FLICKET_BASE_URL="http://127.0.0.1:$port" \
@@ -52,25 +60,29 @@ cookie=$(awk '$6 == "flicket_session" || $6 == "flicket_csrf" { printf "%s=%s; "
 ticket_with_20=$(psql -tA "$server/$db" -c "select ticket_id from tickets order by ticket_id limit 1")
 psql -q "$server/$db" -c "insert into posts (ticket_id, author_id, content) select $ticket_with_20, 1, 'Extra reply number ' || n from generate_series(1, 15) n" >/dev/null
 
-cpu_ticks() { # utime+stime of the web process and of the PostgreSQL backends serving it, in clock ticks
+ticks() { # utime+stime of the given processes, in clock ticks
     local total=0 pid
-    # Only the bench database's backends: other work on this server (tests, builds) must not count.
-    for pid in $web_pid $(pgrep -f "^postgres: [^ ]+ [^ ]+ $db "); do
+    for pid in "$@"; do
         [ -r "/proc/$pid/stat" ] || continue
         total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
     done
     echo "$total"
 }
+web_ticks() { ticks "$web_pid"; }
+# Only the bench database's backends: other work on this server (tests, builds) must not count.
+db_ticks() { ticks $(pgrep -f "^postgres: [^ ]+ [^ ]+ $db "); }
 hz=$(getconf CLK_TCK)
 
 declare -a rows
 healthz_rps=
 measure() { # name path
-    local name=$1 path=$2 out before after rps p50 p99 reqs cpu_ms
+    local name=$1 path=$2 out web_before db_before web_after db_after rps p50 p99 reqs cpu_ms web_ms db_ms
     wrk -t2 -c16 -d2s -H "Cookie: $cookie" "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true
-    before=$(cpu_ticks)
+    web_before=$(web_ticks)
+    db_before=$(db_ticks)
     out=$(wrk -t2 -c16 -d"$duration" --timeout 10s --latency -H "Cookie: $cookie" "http://127.0.0.1:$port$path")
-    after=$(cpu_ticks)
+    web_after=$(web_ticks)
+    db_after=$(db_ticks)
     rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
     p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
     p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
@@ -78,12 +90,14 @@ measure() { # name path
     if echo "$out" | grep -q "Non-2xx"; then
         echo "warning: $name answered non-2xx: $(echo "$out" | grep Non-2xx)" >&2
     fi
-    cpu_ms=$(calc "($after - $before) * 1000 / $hz / $reqs")
+    web_ms=$(calc "($web_after - $web_before) * 1000 / $hz / $reqs")
+    db_ms=$(calc "($db_after - $db_before) * 1000 / $hz / $reqs")
+    cpu_ms=$(calc "$web_ms + $db_ms")
     [ -z "$healthz_rps" ] && healthz_rps=$rps
     local frac
     frac=$(awk "BEGIN { printf \"%.2g\", $rps / $healthz_rps }")
-    rows+=("| $name | \`$path\` | $rps | $frac | $p50 | $p99 | $cpu_ms |")
-    echo "  $name: $rps req/s, p50 $p50, p99 $p99, $cpu_ms ms CPU/request"
+    rows+=("| $name | \`$path\` | $rps | $frac | $p50 | $p99 | $cpu_ms | $web_ms | $db_ms |")
+    echo "  $name: $rps req/s, p50 $p50, p99 $p99, $cpu_ms ms CPU/request (web $web_ms, PostgreSQL $db_ms)"
 }
 
 echo "measuring ($duration each, 16 connections)…"
@@ -98,6 +112,10 @@ measure dashboard /
 web_rss_mb=$(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$web_pid/status")
 echo "  web peak RSS: ${web_rss_mb} MB"
 kill $web_pid 2>/dev/null || true
+if [ -n "${BENCH_PAGES_ONLY:-}" ]; then
+    # BENCH_PAGES_ONLY=1: the pages only, for a quick look; docs/benchmarks.md is left as it is.
+    exit 0
+fi
 
 echo "digest: 10k users x $tickets tickets…"
 fresh_db "$digest_db"
@@ -124,10 +142,10 @@ cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')
     echo
     echo "Data: $users users, $tickets tickets, $((tickets * replies)) replies (seeded in ${seed_secs} s). Release build, wrk with"
     echo "2 threads and 16 connections for $duration per page, signed in. CPU per request = (web process + the PostgreSQL"
-    echo "backends connected to the bench database) CPU time during the run / requests served."
+    echo "backends connected to the bench database) CPU time during the run / requests served, split into the two."
     echo
-    echo "| page | path | req/s | of /healthz | p50 | p99 | CPU ms/request |"
-    echo "|---|---|---|---|---|---|---|"
+    echo "| page | path | req/s | of /healthz | p50 | p99 | CPU ms/request | of which web | of which PostgreSQL |"
+    echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
     echo
     echo "Web process peak RSS over the whole run: ${web_rss_mb} MB (target: ≤ 60 MB)."

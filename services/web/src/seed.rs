@@ -90,6 +90,7 @@ pub async fn run(config: &Config, args: SeedArgs) -> anyhow::Result<()> {
         .collect();
     seed::store_rendered(&mut conn, &sources, &html).await?;
     seed::recount(&mut conn).await?;
+    seed::compact(&mut conn).await?;
     println!(
         "seeded {} users, {} tickets, {} replies in {:.1} s (user password: {SEEDED_PASSWORD})",
         args.users,

@@ -1,6 +1,8 @@
 //! The ticket list: filters, scopes, the 22 sort keys, full-text search and pagination in one query, shared by the
 //! page, the CSV export and the API.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
 use futures::{Stream, StreamExt, TryStreamExt};
@@ -153,16 +155,38 @@ impl TicketFilter {
     }
 }
 
+/// A row as the list statement returns it: the small reference tables (priorities, statuses, categories and
+/// departments) as ids, named from the [`Catalog`] read in the same request.
+struct RawRow {
+    ticket_id: i64,
+    title: String,
+    priority_id: i64,
+    status_id: i64,
+    category_id: i64,
+    creator: String,
+    assignee: Option<String>,
+    created_at: DateTime<Utc>,
+    last_activity_at: DateTime<Utc>,
+    reply_count: i32,
+    total_hours: Decimal,
+    /// Every matching ticket, counted in the same pass (searches only).
+    total: Option<i64>,
+}
+
 // One page of the list in one order. The inner query finds the page's ids from `tickets` alone (its indexes hold the
 // order and the filtered columns, so the common orders are index-only scans that stop after the page); only those
-// ids get their names (scalar subqueries: cheaper to plan than a seven-table join). Each order is its own statement
-// so that PostgreSQL plans it with its index; `$joins` names the side tables that order needs.
-macro_rules! list_rows {
-    ($db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal) => {
+// ids get their people's names (primary-key lookups); priorities, statuses, categories and departments come back as
+// ids and are named from the catalog. Each order is its own statement so that PostgreSQL plans it with its index;
+// `$joins` names the side tables that order needs. `$text` is the search condition and `$total` what the statement
+// counts: a search reads every match anyway (to rank it), so it counts them in the same pass (`count(*) over ()`);
+// the plain list must not, as that would walk the whole index instead of stopping after the page.
+macro_rules! list_statement {
+    ($db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal,
+     $text:literal, $total:literal) => {
         sqlx::query_as!(
-            ListRow,
+            RawRow,
             r#"with page as materialized (
-                   select t.ticket_id
+                   select t.ticket_id, "# + $total + r#" as total
                    from tickets t "# + $joins + r#"
                    where ($2::bigint is null
                           or t.category_id in (select dc.category_id from categories dc where dc.department_id = $2))
@@ -179,28 +203,16 @@ macro_rules! list_rows {
                      and ($10 <> 'subscribed'
                           or exists (select 1 from subscriptions sub
                                      where sub.ticket_id = t.ticket_id and sub.user_id = $1))
-                     and ($8::text is null
-                          or t.ticket_id = any(array(
-                              select ts.ticket_id from tickets ts
-                              where ts.search @@ to_tsquery('simple', f_unaccent($8))
-                              union
-                              select po.ticket_id from posts po
-                              where po.search @@ to_tsquery('simple', f_unaccent($8)))))
+                     "# + $text + r#"
                    order by "# + $order + r#"
                    limit $11 offset $12
                )
-               select t.ticket_id, t.title,
-                      (select x.name from priorities x where x.priority_id = t.priority_id) as "priority!",
-                      (select x.colour from priorities x where x.priority_id = t.priority_id) as "priority_colour!",
-                      (select x.name from statuses x where x.status_id = t.status_id) as "status!",
-                      (select x.kind from statuses x where x.status_id = t.status_id) as "status_kind!",
+               select t.ticket_id, t.title, t.priority_id, t.status_id, t.category_id,
                       (select x.name from users x where x.user_id = t.creator_id) as "creator!",
                       (select x.name from users x where x.user_id = t.assignee_id) as "assignee?",
-                      (select x.name from categories y join departments x on x.department_id = y.department_id
-                       where y.category_id = t.category_id) as "department!",
-                      (select x.name from categories x where x.category_id = t.category_id) as "category!",
                       t.created_at, t.last_activity_at, t.reply_count,
-                      (t.hours + t.reply_hours) as "total_hours!"
+                      (t.hours + t.reply_hours) as "total_hours!",
+                      page.total as "total?"
                from page
                join tickets t on t.ticket_id = page.ticket_id "# + $joins + r#"
                order by "# + $order,
@@ -222,73 +234,321 @@ macro_rules! list_rows {
     };
 }
 
+// The list statement of one order, as a search (the text matches `$8`, ranked and counted) or as the plain list
+// (`$8` is null).
+macro_rules! list_rows {
+    ($search:expr, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal) => {
+        if $search {
+            list_statement!(
+                $db,
+                $viewer,
+                $f,
+                $limit,
+                $offset,
+                $joins,
+                $order,
+                "and t.search @@ to_tsquery('simple', f_unaccent($8))",
+                "count(*) over ()"
+            )
+            .boxed()
+        } else {
+            list_statement!(
+                $db,
+                $viewer,
+                $f,
+                $limit,
+                $offset,
+                $joins,
+                $order,
+                "and $8::text is null",
+                "null::bigint"
+            )
+            .boxed()
+        }
+    };
+}
+
 /// The rows of the list in the order of `sort` (an unknown key falls back to the default; ties by id), from
 /// `offset`, at most `limit`.
-fn rows<'a, 'c: 'a>(
-    db: impl Db<'c> + 'a,
+fn raw_rows<'a>(
+    db: &'a sqlx::PgPool,
     viewer: UserId,
     f: &'a TicketFilter,
     sort: &str,
     limit: i64,
     offset: i64,
-) -> BoxStream<'a, sqlx::Result<ListRow>> {
+) -> BoxStream<'a, sqlx::Result<RawRow>> {
     let sort = if is_sort_key(sort) {
         sort
     } else {
         DEFAULT_SORT
     };
+    let search = f.tsquery.is_some();
     match sort {
-        "relevance" => list_rows!(db, viewer, f, limit, offset, "",
-            "ts_rank(t.search, to_tsquery('simple', f_unaccent(coalesce($8, '')))) desc, t.ticket_id").boxed(),
-        "priority" => list_rows!(db, viewer, f, limit, offset, "", "t.priority_position, t.ticket_id").boxed(),
-        "ticketid" => list_rows!(db, viewer, f, limit, offset, "", "t.ticket_id").boxed(),
-        "ticketid_desc" => list_rows!(db, viewer, f, limit, offset, "", "t.ticket_id desc").boxed(),
-        "title" => list_rows!(db, viewer, f, limit, offset, "", "lower(t.title), t.ticket_id").boxed(),
-        "title_desc" => list_rows!(db, viewer, f, limit, offset, "", "lower(t.title) desc, t.ticket_id").boxed(),
-        "addedby" => list_rows!(db, viewer, f, limit, offset, "join users cu on cu.user_id = t.creator_id",
-            "lower(cu.name), t.ticket_id").boxed(),
-        "addedby_desc" => list_rows!(db, viewer, f, limit, offset, "join users cu on cu.user_id = t.creator_id",
-            "lower(cu.name) desc, t.ticket_id").boxed(),
-        "addedon" => list_rows!(db, viewer, f, limit, offset, "", "t.created_at, t.ticket_id").boxed(),
-        "addedon_desc" => list_rows!(db, viewer, f, limit, offset, "", "t.created_at desc, t.ticket_id").boxed(),
-        "last_updated" => list_rows!(db, viewer, f, limit, offset, "", "t.last_activity_at, t.ticket_id").boxed(),
-        "last_updated_desc" => list_rows!(db, viewer, f, limit, offset, "",
-            "t.last_activity_at desc, t.ticket_id").boxed(),
-        "department_category" => list_rows!(db, viewer, f, limit, offset,
+        "relevance" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "ts_rank(t.search, to_tsquery('simple', f_unaccent(coalesce($8, '')))) desc, t.ticket_id"
+        ),
+        "priority" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.priority_position, t.ticket_id"
+        ),
+        "ticketid" => list_rows!(search, db, viewer, f, limit, offset, "", "t.ticket_id"),
+        "ticketid_desc" => list_rows!(search, db, viewer, f, limit, offset, "", "t.ticket_id desc"),
+        "title" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "lower(t.title), t.ticket_id"
+        ),
+        "title_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "lower(t.title) desc, t.ticket_id"
+        ),
+        "addedby" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "join users cu on cu.user_id = t.creator_id",
+            "lower(cu.name), t.ticket_id"
+        ),
+        "addedby_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "join users cu on cu.user_id = t.creator_id",
+            "lower(cu.name) desc, t.ticket_id"
+        ),
+        "addedon" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.created_at, t.ticket_id"
+        ),
+        "addedon_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.created_at desc, t.ticket_id"
+        ),
+        "last_updated" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.last_activity_at, t.ticket_id"
+        ),
+        "last_updated_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.last_activity_at desc, t.ticket_id"
+        ),
+        "department_category" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
             "join categories c on c.category_id = t.category_id join departments d on d.department_id = c.department_id",
-            "lower(d.name), lower(c.name), t.ticket_id").boxed(),
-        "department_category_desc" => list_rows!(db, viewer, f, limit, offset,
+            "lower(d.name), lower(c.name), t.ticket_id"
+        ),
+        "department_category_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
             "join categories c on c.category_id = t.category_id join departments d on d.department_id = c.department_id",
-            "lower(d.name) desc, lower(c.name) desc, t.ticket_id").boxed(),
-        "status" => list_rows!(db, viewer, f, limit, offset, "join statuses s on s.status_id = t.status_id",
-            "s.position, t.ticket_id").boxed(),
-        "status_desc" => list_rows!(db, viewer, f, limit, offset, "join statuses s on s.status_id = t.status_id",
-            "s.position desc, t.ticket_id").boxed(),
-        "assigned" => list_rows!(db, viewer, f, limit, offset, "left join users au on au.user_id = t.assignee_id",
-            "lower(au.name) nulls first, t.ticket_id").boxed(),
-        "assigned_desc" => list_rows!(db, viewer, f, limit, offset,
+            "lower(d.name) desc, lower(c.name) desc, t.ticket_id"
+        ),
+        "status" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "join statuses s on s.status_id = t.status_id",
+            "s.position, t.ticket_id"
+        ),
+        "status_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "join statuses s on s.status_id = t.status_id",
+            "s.position desc, t.ticket_id"
+        ),
+        "assigned" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
             "left join users au on au.user_id = t.assignee_id",
-            "lower(au.name) desc nulls last, t.ticket_id").boxed(),
-        "replies" => list_rows!(db, viewer, f, limit, offset, "", "t.reply_count, t.ticket_id").boxed(),
-        "replies_desc" => list_rows!(db, viewer, f, limit, offset, "", "t.reply_count desc, t.ticket_id").boxed(),
-        "time" => list_rows!(db, viewer, f, limit, offset, "", "t.hours + t.reply_hours, t.ticket_id").boxed(),
-        "time_desc" => list_rows!(db, viewer, f, limit, offset, "",
-            "t.hours + t.reply_hours desc, t.ticket_id").boxed(),
-        _ => list_rows!(db, viewer, f, limit, offset, "", "t.priority_position desc, t.ticket_id").boxed(),
+            "lower(au.name) nulls first, t.ticket_id"
+        ),
+        "assigned_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "left join users au on au.user_id = t.assignee_id",
+            "lower(au.name) desc nulls last, t.ticket_id"
+        ),
+        "replies" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.reply_count, t.ticket_id"
+        ),
+        "replies_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.reply_count desc, t.ticket_id"
+        ),
+        "time" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.hours + t.reply_hours, t.ticket_id"
+        ),
+        "time_desc" => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.hours + t.reply_hours desc, t.ticket_id"
+        ),
+        _ => list_rows!(
+            search,
+            db,
+            viewer,
+            f,
+            limit,
+            offset,
+            "",
+            "t.priority_position desc, t.ticket_id"
+        ),
     }
 }
 
-/// One page of the list, in the order of `sort` (an unknown key falls back to the default), ties by id.
+/// A page of the list and how many tickets match in all.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The rows.
+    pub rows: Vec<ListRow>,
+    /// Every matching ticket.
+    pub total: i64,
+}
+
+/// One page of the list, in the order of `sort` (an unknown key falls back to the default), ties by id, with the
+/// total: from the page's own statement for a search, else from [`count`].
 #[tracing::instrument(skip_all, err)]
-pub async fn page<'c>(
-    db: impl Db<'c>,
+pub async fn page(
+    pool: &sqlx::PgPool,
     viewer: UserId,
     filter: &TicketFilter,
     sort: &str,
     limit: i64,
     offset: i64,
+    catalog: &Catalog,
+) -> sqlx::Result<Page> {
+    let raw: Vec<RawRow> = raw_rows(pool, viewer, filter, sort, limit, offset)
+        .try_collect()
+        .await?;
+    let total = match raw.first().and_then(|r| r.total) {
+        Some(total) => total,
+        // A search's first page came back empty: nothing matches.
+        None if filter.tsquery.is_some() && offset == 0 => 0,
+        // The plain list, or a search's page past the end.
+        None => count(pool, viewer, filter).await?,
+    };
+    Ok(Page {
+        rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
+        total,
+    })
+}
+
+/// One page of the list without its total (the dashboard's short lists).
+#[tracing::instrument(skip_all, err)]
+pub async fn rows(
+    pool: &sqlx::PgPool,
+    viewer: UserId,
+    filter: &TicketFilter,
+    sort: &str,
+    limit: i64,
+    catalog: &Catalog,
 ) -> sqlx::Result<Vec<ListRow>> {
-    rows(db, viewer, filter, sort, limit, offset)
+    raw_rows(pool, viewer, filter, sort, limit, 0)
+        .map_ok(|r| catalog.name(r))
         .try_collect()
         .await
 }
@@ -300,8 +560,9 @@ pub fn stream<'a>(
     filter: &'a TicketFilter,
     sort: &'a str,
     limit: i64,
+    catalog: &'a Catalog,
 ) -> impl Stream<Item = sqlx::Result<ListRow>> + 'a {
-    rows(pool, viewer, filter, sort, limit, 0)
+    raw_rows(pool, viewer, filter, sort, limit, 0).map_ok(|r| catalog.name(r))
 }
 
 /// How many tickets match `filter`. A filter on departments, categories, statuses and priorities only (the list as
@@ -345,11 +606,7 @@ pub async fn count<'c>(db: impl Db<'c>, viewer: UserId, f: &TicketFilter) -> sql
              and ($10 <> 'assigned' or t.assignee_id = $1)
              and ($10 <> 'subscribed'
                   or exists (select 1 from subscriptions sub where sub.ticket_id = t.ticket_id and sub.user_id = $1))
-             and ($8::text is null
-                  or t.ticket_id = any(array(
-                      select ts.ticket_id from tickets ts where ts.search @@ to_tsquery('simple', f_unaccent($8))
-                      union
-                      select po.ticket_id from posts po where po.search @@ to_tsquery('simple', f_unaccent($8)))))"#,
+             and ($8::text is null or t.search @@ to_tsquery('simple', f_unaccent($8)))"#,
         viewer.0,
         f.department,
         f.category,
@@ -377,31 +634,160 @@ pub struct Choice {
     pub parent: Option<i64>,
 }
 
-/// Departments, categories and statuses for the filter form.
-pub async fn filter_choices(
-    pool: &sqlx::PgPool,
-) -> sqlx::Result<(Vec<Choice>, Vec<Choice>, Vec<Choice>)> {
-    let departments = sqlx::query_as!(
-        Choice,
-        r#"select department_id as id, name, null::bigint as parent from departments order by lower(name)"#
+/// One entry of the catalog statement.
+struct CatalogEntry {
+    kind: String,
+    id: i64,
+    name: String,
+    colour: Option<String>,
+    key: Option<String>,
+    parent: Option<i64>,
+    parent_name: Option<String>,
+}
+
+/// A priority or status as the list shows it.
+#[derive(Debug, Clone)]
+struct Label {
+    name: String,
+    colour: String,
+    kind: String,
+}
+
+/// The small reference tables the list names its rows from and offers as filters: departments, categories,
+/// statuses and priorities, read in one statement per request (they change rarely but must never be stale).
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    departments: Vec<Choice>,
+    categories: Vec<Choice>,
+    statuses: Vec<Choice>,
+    status_labels: HashMap<i64, Label>,
+    priority_labels: HashMap<i64, Label>,
+    /// Category id → (department name, category name).
+    category_names: HashMap<i64, (String, String)>,
+}
+
+impl Catalog {
+    /// Departments for the filter form, by name.
+    pub fn departments(&self) -> &[Choice] {
+        &self.departments
+    }
+
+    /// Categories ("Department / Category") for the filter form, by department then name.
+    pub fn categories(&self) -> &[Choice] {
+        &self.categories
+    }
+
+    /// Statuses for the filter form, in their order.
+    pub fn statuses(&self) -> &[Choice] {
+        &self.statuses
+    }
+
+    /// The id of the built-in status or priority of `kind` (e.g. `open`, `high`).
+    pub fn status_of_kind(&self, kind: &str) -> Option<i64> {
+        self.status_labels
+            .iter()
+            .find(|(_, l)| l.kind == kind)
+            .map(|(id, _)| *id)
+    }
+
+    /// The id of the built-in priority of `kind` (`low`, `medium`, `high`).
+    pub fn priority_of_kind(&self, kind: &str) -> Option<i64> {
+        self.priority_labels
+            .iter()
+            .find(|(_, l)| l.kind == kind)
+            .map(|(id, _)| *id)
+    }
+
+    /// Names a row. An id missing from the catalog (a label removed between the two statements) shows empty.
+    fn name(&self, r: RawRow) -> ListRow {
+        let priority = self.priority_labels.get(&r.priority_id);
+        let status = self.status_labels.get(&r.status_id);
+        let (department, category) = self
+            .category_names
+            .get(&r.category_id)
+            .cloned()
+            .unwrap_or_default();
+        ListRow {
+            ticket_id: r.ticket_id,
+            title: r.title,
+            priority: priority.map(|l| l.name.clone()).unwrap_or_default(),
+            priority_colour: priority
+                .map(|l| l.colour.clone())
+                .unwrap_or_else(|| "#6c757d".to_owned()),
+            status: status.map(|l| l.name.clone()).unwrap_or_default(),
+            status_kind: status.map(|l| l.kind.clone()).unwrap_or_default(),
+            creator: r.creator,
+            assignee: r.assignee,
+            department,
+            category,
+            created_at: r.created_at,
+            last_activity_at: r.last_activity_at,
+            reply_count: r.reply_count,
+            total_hours: r.total_hours,
+        }
+    }
+}
+
+/// Reads the catalog (one statement).
+#[tracing::instrument(skip_all, err)]
+pub async fn catalog<'c>(db: impl Db<'c>) -> sqlx::Result<Catalog> {
+    let entries = sqlx::query_as!(
+        CatalogEntry,
+        r#"select kind as "kind!", id as "id!", name as "name!", colour as "colour?", key as "key?",
+                  parent as "parent?", parent_name as "parent_name?"
+           from (select 'department' as kind, department_id as id, name, null::text as colour, null::text as key,
+                        null::bigint as parent, null::text as parent_name,
+                        lower(name) as sort_a, ''::text as sort_b, 0 as position
+                 from departments
+                 union all
+                 select 'category', c.category_id, c.name, null, null, d.department_id, d.name,
+                        lower(d.name), lower(c.name), 0
+                 from categories c join departments d on d.department_id = c.department_id
+                 union all
+                 select 'status', status_id, name, colour, kind, null, null, '', '', position from statuses
+                 union all
+                 select 'priority', priority_id, name, colour, kind, null, null, '', '', position from priorities
+                ) entries
+           order by kind, position, sort_a, sort_b, id"#
     )
-    .fetch_all(pool)
+    .fetch_all(db)
     .await?;
-    let categories = sqlx::query_as!(
-        Choice,
-        r#"select c.category_id as id, d.name || ' / ' || c.name as "name!", c.department_id as "parent?"
-           from categories c join departments d using (department_id)
-           order by lower(d.name), lower(c.name)"#
-    )
-    .fetch_all(pool)
-    .await?;
-    let statuses = sqlx::query_as!(
-        Choice,
-        r#"select status_id as id, name, null::bigint as parent from statuses order by position, status_id"#
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok((departments, categories, statuses))
+    let mut c = Catalog::default();
+    for e in entries {
+        let label = || Label {
+            name: e.name.clone(),
+            colour: e.colour.clone().unwrap_or_default(),
+            kind: e.key.clone().unwrap_or_default(),
+        };
+        match e.kind.as_str() {
+            "department" => c.departments.push(Choice {
+                id: e.id,
+                name: e.name,
+                parent: None,
+            }),
+            "category" => {
+                let department = e.parent_name.unwrap_or_default();
+                c.categories.push(Choice {
+                    id: e.id,
+                    name: format!("{department} / {}", e.name),
+                    parent: e.parent,
+                });
+                c.category_names.insert(e.id, (department, e.name));
+            }
+            "status" => {
+                c.status_labels.insert(e.id, label());
+                c.statuses.push(Choice {
+                    id: e.id,
+                    name: e.name,
+                    parent: None,
+                });
+            }
+            _ => {
+                c.priority_labels.insert(e.id, label());
+            }
+        }
+    }
+    Ok(c)
 }
 
 /// A user's id from a user name typed in the filter (case-insensitive).
@@ -462,15 +848,4 @@ pub async fn counts_by_department<'c>(db: impl Db<'c>) -> sqlx::Result<Vec<Depar
     )
     .fetch_all(db)
     .await
-}
-
-/// The ids of the built-in `open` status and `high` priority (for the dashboard).
-pub async fn open_and_high_ids<'c>(db: impl Db<'c>) -> sqlx::Result<(Option<i64>, Option<i64>)> {
-    let row = sqlx::query!(
-        r#"select (select status_id from statuses where kind = 'open') as "open?",
-                  (select priority_id from priorities where kind = 'high') as "high?""#
-    )
-    .fetch_one(db)
-    .await?;
-    Ok((row.open, row.high))
 }

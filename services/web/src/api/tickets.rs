@@ -116,16 +116,17 @@ pub async fn list(
         "relevance".to_owned()
     };
     let (page, per_page) = paging.resolve(i64::from(site.page_size).min(100));
-    let rows = ticket_list::page(
+    let catalog = ticket_list::catalog(&state.pool).await?;
+    let ticket_list::Page { rows, total } = ticket_list::page(
         &state.pool,
         user.user_id,
         &filter,
         &sort,
         per_page,
         (page - 1) * per_page,
+        &catalog,
     )
     .await?;
-    let total = ticket_list::count(&state.pool, user.user_id, &filter).await?;
     let base = state.config.base_url.clone().unwrap_or(site.base_url);
     let mut query = q.base_query();
     if !query.is_empty() {

@@ -104,7 +104,15 @@ fn async_stream(
             if tx.send(Ok(line(&HEADER))).await.is_err() {
                 return;
             }
-            let mut rows = ticket_list::stream(&pool, viewer, &filter, &sort, limit);
+            let catalog = match ticket_list::catalog(&pool).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!(error = %e, "CSV export failed");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            };
+            let mut rows = ticket_list::stream(&pool, viewer, &filter, &sort, limit, &catalog);
             while let Some(row) = rows.next().await {
                 let item = match row {
                     Ok(r) => Ok(row_line(&r, &base_url, &not_assigned)),

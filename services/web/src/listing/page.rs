@@ -71,9 +71,9 @@ struct ListPage<'a> {
     sort: String,
     sort_keys: Vec<(&'static str, String)>,
     scopes: Vec<(&'static str, String, bool)>,
-    departments: Vec<Choice>,
-    categories: Vec<Choice>,
-    statuses: Vec<Choice>,
+    departments: &'a [Choice],
+    categories: &'a [Choice],
+    statuses: &'a [Choice],
     unknown_user: bool,
     csv_href: String,
     csv_cut: bool,
@@ -120,19 +120,19 @@ pub async fn show(
     let sort = q.sort(&state.pool, user.user_id).await?;
     let page_size = i64::from(site.page_size.max(1));
     let page = q.page_number();
-    let rows = ticket_list::page(
+    let catalog = ticket_list::catalog(&state.pool).await?;
+    let ticket_list::Page { rows, total } = ticket_list::page(
         &state.pool,
         user.user_id,
         &resolved.filter,
         &sort,
         page_size,
         (page - 1) * page_size,
+        &catalog,
     )
     .await?;
-    let total = ticket_list::count(&state.pool, user.user_id, &resolved.filter).await?;
     let last = ((total + page_size - 1) / page_size).max(1);
     let base = q.base_query();
-    let (departments, categories, statuses) = ticket_list::filter_choices(&state.pool).await?;
     let scope = Scope::parse(&q.scope);
     let scopes = [
         Scope::All,
@@ -175,9 +175,9 @@ pub async fn show(
         sort,
         sort_keys,
         scopes,
-        departments,
-        categories,
-        statuses,
+        departments: catalog.departments(),
+        categories: catalog.categories(),
+        statuses: catalog.statuses(),
         unknown_user: resolved.unknown_user,
     };
     Ok(render(&ctx, &state, &page_view))

@@ -97,32 +97,32 @@ pub async fn show(
     ctx: PageCtx,
 ) -> Result<Response, AppError> {
     let welcome = ctx.t1("dashboard-welcome", "name", &user.name);
-    let (open, high_priority) = ticket_list::open_and_high_ids(&state.pool).await?;
+    let catalog = ticket_list::catalog(&state.pool).await?;
     let high_filter = TicketFilter {
-        status: open,
-        priority: high_priority,
+        status: catalog.status_of_kind("open"),
+        priority: catalog.priority_of_kind("high"),
         ..TicketFilter::default()
     };
-    let high = ticket_list::page(
+    let high = ticket_list::rows(
         &state.pool,
         user.user_id,
         &high_filter,
         "last_updated_desc",
         LIST_SIZE,
-        0,
+        &catalog,
     )
     .await?;
     let mine_filter = TicketFilter {
         scope: Scope::Mine,
         ..TicketFilter::default()
     };
-    let mine = ticket_list::page(
+    let mine = ticket_list::rows(
         &state.pool,
         user.user_id,
         &mine_filter,
         "last_updated_desc",
         LIST_SIZE,
-        0,
+        &catalog,
     )
     .await?;
     let counts = ticket_list::counts_by_department(&state.pool).await?;

@@ -370,6 +370,155 @@ async fn search_finds_replies_accents_prefixes_and_honours_exclusions(pool: PgPo
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
+/// A ticket and its replies are searched as one document, kept current by reply inserts, edits and deletes, and
+/// ranked: a word in the title before the same word in the body before it only in a reply.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn search_treats_a_ticket_and_its_replies_as_one_ranked_document(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    let app = signed_in(pool.clone()).await;
+    let screen = ticket(
+        &pool,
+        T {
+            title: "Écran noir au démarrage",
+            content: "Le poste de Marie reste noir",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    reply(&pool, screen, ada, "Mettre à jour le pilote graphique", 0.0).await;
+    assert_eq!(
+        list(&app, "q=ecran+pilote").await,
+        [screen],
+        "one word in the title, the other in a reply"
+    );
+    let post: i64 = sqlx::query_scalar("select post_id from posts where ticket_id = $1")
+        .bind(screen)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update posts set content = 'Changer le câble vidéo' where post_id = $1")
+        .bind(post)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        list(&app, "q=pilote").await,
+        Vec::<i64>::new(),
+        "an edited reply's old words are gone"
+    );
+    assert_eq!(
+        list(&app, "q=cable").await,
+        [screen],
+        "and its new words are found"
+    );
+    sqlx::query("delete from posts where post_id = $1")
+        .bind(post)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        list(&app, "q=cable").await,
+        Vec::<i64>::new(),
+        "a deleted reply's words are gone"
+    );
+    assert_eq!(
+        list(&app, "q=ecran").await,
+        [screen],
+        "the ticket's own words stay"
+    );
+
+    // Ranking: title, then body, then a reply; the page says how many match.
+    let in_reply = ticket(
+        &pool,
+        T {
+            title: "Souris",
+            content: "Elle ne répond plus",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    reply(&pool, in_reply, ada, "Voir aussi le clavier", 0.0).await;
+    let in_body = ticket(
+        &pool,
+        T {
+            title: "Poste lent",
+            content: "Le clavier colle",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    let in_title = ticket(
+        &pool,
+        T {
+            title: "Clavier cassé",
+            content: "Touches manquantes",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    assert_eq!(list(&app, "q=clavier").await, [in_title, in_body, in_reply]);
+    assert!(
+        app.get_text("/tickets?q=clavier")
+            .await
+            .contains("3 tickets")
+    );
+}
+
+/// However many words its replies hold, a ticket's search document stays under PostgreSQL's 1 MB limit for a
+/// tsvector: replies keep being accepted and the ticket keeps being updated.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_huge_conversation_never_breaks_replies(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    let app = signed_in(pool.clone()).await;
+    let t = ticket(
+        &pool,
+        T {
+            title: "Long thread",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    // 120 replies of 1,000 distinct made-up words each (~10,000 characters, the longest reply allowed).
+    for n in 0..120 {
+        sqlx::query(
+            "insert into posts (ticket_id, author_id, content)
+             select $1, $2, string_agg('w' || lpad(($3 * 1000 + i)::text, 8, '0'), ' ')
+             from generate_series(1, 1000) i",
+        )
+        .bind(t)
+        .bind(ada)
+        .bind(n)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let (replies, size): (i32, i32) = sqlx::query_as(
+        "select reply_count, pg_column_size(search) from tickets where ticket_id = $1",
+    )
+    .bind(t)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(replies, 120);
+    assert!(size < 1_000_000, "document of {size} bytes");
+    sqlx::query("update tickets set title = 'Long thread, still open' where ticket_id = $1")
+        .bind(t)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        list(&app, "q=w00000001").await,
+        [t],
+        "the first replies' words stay findable"
+    );
+    assert_eq!(list(&app, "q=still").await, [t]);
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn pagination_counts_and_keeps_the_query(pool: PgPool) {
     let ada = create_user(&pool, "ada", false, Locale::En).await.0;
