@@ -87,6 +87,7 @@ impl AppError {
             csrf: String::new(),
             flash: None,
             app_title: "Flicket".into(),
+            site: None,
             here: "/".into(),
             version: env!("CARGO_PKG_VERSION"),
         };

@@ -63,6 +63,7 @@ pub async fn find<'c>(
                 is_admin: r.is_admin,
                 is_super_user: r.is_super_user,
                 last_seen_at: Utc::now(),
+                ticket_sort: None,
             },
         )
     }))

@@ -25,6 +25,8 @@ pub struct SessionUser {
     pub is_super_user: bool,
     /// Last time the session was used (refreshed at most once a minute).
     pub last_seen_at: DateTime<Utc>,
+    /// The ticket list's order the user chose last (read with the session, so the list needs no query for it).
+    pub ticket_sort: Option<String>,
 }
 
 /// Stores a new session.
@@ -67,7 +69,7 @@ pub async fn find<'c>(
                          where ug.user_id = u.user_id and g.name = 'admin') as "is_admin!",
                   exists(select 1 from user_groups ug join groups g using (group_id)
                          where ug.user_id = u.user_id and g.name = 'super_user') as "is_super_user!",
-                  s.last_seen_at
+                  s.last_seen_at, u.ticket_sort
            from sessions s join users u using (user_id)
            where s.token_hash = $1
              and s.expires_at > now()

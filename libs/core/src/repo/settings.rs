@@ -13,6 +13,8 @@ pub struct SiteSettings {
     pub base_url: String,
     /// Rows per page in lists.
     pub page_size: i32,
+    /// Most rows in a CSV export.
+    pub csv_limit: i32,
 }
 
 /// Loads the settings shown on every page.
@@ -20,7 +22,7 @@ pub struct SiteSettings {
 pub async fn site<'c>(db: impl Db<'c>) -> sqlx::Result<SiteSettings> {
     sqlx::query_as!(
         SiteSettings,
-        "select application_title, base_url, page_size from settings where settings_id = 1"
+        "select application_title, base_url, page_size, csv_limit from settings where settings_id = 1"
     )
     .fetch_one(db)
     .await

@@ -529,7 +529,10 @@ pub async fn page(
         // A search's first page came back empty: nothing matches.
         None if filter.tsquery.is_some() && offset == 0 => 0,
         // The plain list, or a search's page past the end.
-        None => count(pool, viewer, filter).await?,
+        None => match catalog.count(filter) {
+            Some(n) => n,
+            None => count(pool, viewer, filter).await?,
+        },
     };
     Ok(Page {
         rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
@@ -643,6 +646,7 @@ struct CatalogEntry {
     key: Option<String>,
     parent: Option<i64>,
     parent_name: Option<String>,
+    tickets: Option<i64>,
 }
 
 /// A priority or status as the list shows it.
@@ -664,6 +668,10 @@ pub struct Catalog {
     priority_labels: HashMap<i64, Label>,
     /// Category id → (department name, category name).
     category_names: HashMap<i64, (String, String)>,
+    /// Category id → department id.
+    category_department: HashMap<i64, i64>,
+    /// Tickets per (category, status), from the counters.
+    counts: Vec<(i64, i64, i64)>,
 }
 
 impl Catalog {
@@ -696,6 +704,68 @@ impl Catalog {
             .iter()
             .find(|(_, l)| l.kind == kind)
             .map(|(id, _)| *id)
+    }
+
+    /// How many tickets match `f`, from the counters, when its conditions are all on department, category, status
+    /// and the closed rule (the list as most people open it); `None` when the tickets must be counted.
+    pub fn count(&self, f: &TicketFilter) -> Option<i64> {
+        if !f.counted_by_keys() || f.priority.is_some() {
+            return None;
+        }
+        let closed = |status: i64| {
+            self.status_labels
+                .get(&status)
+                .is_some_and(|l| l.kind == "closed")
+        };
+        Some(
+            self.counts
+                .iter()
+                .filter(|(category, status, _)| {
+                    f.department
+                        .is_none_or(|d| self.category_department.get(category) == Some(&d))
+                        && f.category.is_none_or(|c| c == *category)
+                        && f.status.is_none_or(|s| s == *status)
+                        && (f.status.is_some() || f.include_closed || !closed(*status))
+                })
+                .map(|(_, _, n)| n)
+                .sum(),
+        )
+    }
+
+    /// Tickets per department and status for the dashboard's charts: departments by name, statuses in their
+    /// order, empty ones left out.
+    pub fn counts_by_department(&self) -> Vec<DepartmentStatusCount> {
+        let mut sums: HashMap<(String, i64), i64> = HashMap::new();
+        for (category, status, n) in &self.counts {
+            if let Some((department, _)) = self.category_names.get(category) {
+                *sums.entry((department.clone(), *status)).or_default() += n;
+            }
+        }
+        let order = |status: i64| self.statuses.iter().position(|s| s.id == status);
+        let mut out: Vec<(Option<usize>, DepartmentStatusCount)> = sums
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .filter_map(|((department, status), count)| {
+                let label = self.status_labels.get(&status)?;
+                Some((
+                    order(status),
+                    DepartmentStatusCount {
+                        department,
+                        status: label.name.clone(),
+                        colour: label.colour.clone(),
+                        count,
+                    },
+                ))
+            })
+            .collect();
+        out.sort_by(|(a_order, a), (b_order, b)| {
+            (a.department.to_lowercase(), a_order, &a.department).cmp(&(
+                b.department.to_lowercase(),
+                b_order,
+                &b.department,
+            ))
+        });
+        out.into_iter().map(|(_, c)| c).collect()
     }
 
     /// Names a row. An id missing from the catalog (a label removed between the two statements) shows empty.
@@ -734,19 +804,23 @@ pub async fn catalog<'c>(db: impl Db<'c>) -> sqlx::Result<Catalog> {
     let entries = sqlx::query_as!(
         CatalogEntry,
         r#"select kind as "kind!", id as "id!", name as "name!", colour as "colour?", key as "key?",
-                  parent as "parent?", parent_name as "parent_name?"
+                  parent as "parent?", parent_name as "parent_name?", tickets as "tickets?"
            from (select 'department' as kind, department_id as id, name, null::text as colour, null::text as key,
-                        null::bigint as parent, null::text as parent_name,
+                        null::bigint as parent, null::text as parent_name, null::bigint as tickets,
                         lower(name) as sort_a, ''::text as sort_b, 0 as position
                  from departments
                  union all
-                 select 'category', c.category_id, c.name, null, null, d.department_id, d.name,
+                 select 'category', c.category_id, c.name, null, null, d.department_id, d.name, null,
                         lower(d.name), lower(c.name), 0
                  from categories c join departments d on d.department_id = c.department_id
                  union all
-                 select 'status', status_id, name, colour, kind, null, null, '', '', position from statuses
+                 select 'status', status_id, name, colour, kind, null, null, null, '', '', position from statuses
                  union all
-                 select 'priority', priority_id, name, colour, kind, null, null, '', '', position from priorities
+                 select 'priority', priority_id, name, colour, kind, null, null, null, '', '', position
+                 from priorities
+                 union all
+                 select 'tickets', category_id, '', null, null, status_id, null, sum(tickets)::bigint, '', '', 0
+                 from ticket_counts group by category_id, status_id having sum(tickets) > 0
                 ) entries
            order by kind, position, sort_a, sort_b, id"#
     )
@@ -773,6 +847,14 @@ pub async fn catalog<'c>(db: impl Db<'c>) -> sqlx::Result<Catalog> {
                     parent: e.parent,
                 });
                 c.category_names.insert(e.id, (department, e.name));
+                if let Some(d) = e.parent {
+                    c.category_department.insert(e.id, d);
+                }
+            }
+            "tickets" => {
+                if let (Some(status), Some(n)) = (e.parent, e.tickets) {
+                    c.counts.push((e.id, status, n));
+                }
             }
             "status" => {
                 c.status_labels.insert(e.id, label());
@@ -782,9 +864,10 @@ pub async fn catalog<'c>(db: impl Db<'c>) -> sqlx::Result<Catalog> {
                     parent: None,
                 });
             }
-            _ => {
+            "priority" => {
                 c.priority_labels.insert(e.id, label());
             }
+            _ => {}
         }
     }
     Ok(c)
@@ -798,14 +881,6 @@ pub async fn user_id_by_username<'c>(db: impl Db<'c>, username: &str) -> sqlx::R
     )
     .fetch_optional(db)
     .await
-}
-
-/// The sort order the user chose last, if any.
-pub async fn saved_sort<'c>(db: impl Db<'c>, user: UserId) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!("select ticket_sort from users where user_id = $1", user.0)
-        .fetch_optional(db)
-        .await
-        .map(Option::flatten)
 }
 
 /// Remembers the user's sort order.
@@ -831,21 +906,4 @@ pub struct DepartmentStatusCount {
     pub colour: String,
     /// Tickets.
     pub count: i64,
-}
-
-/// Counts of tickets per department and status (departments without tickets are left out).
-pub async fn counts_by_department<'c>(db: impl Db<'c>) -> sqlx::Result<Vec<DepartmentStatusCount>> {
-    sqlx::query_as!(
-        DepartmentStatusCount,
-        r#"select d.name as department, s.name as status, s.colour, sum(k.tickets)::bigint as "count!"
-           from ticket_counts k
-           join categories c on c.category_id = k.category_id
-           join departments d on d.department_id = c.department_id
-           join statuses s on s.status_id = k.status_id
-           group by d.name, s.name, s.colour, s.position
-           having sum(k.tickets) > 0
-           order by lower(d.name), s.position"#
-    )
-    .fetch_all(db)
-    .await
 }

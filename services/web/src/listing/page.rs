@@ -115,9 +115,12 @@ pub async fn show(
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let site = settings::load(&state.pool).await?;
+    let site = match &ctx.site {
+        Some(site) => site.clone(),
+        None => settings::site(&state.pool).await?,
+    };
     let resolved = q.resolve(&state.pool).await?;
-    let sort = q.sort(&state.pool, user.user_id).await?;
+    let sort = q.sort(&state.pool, &user).await?;
     let page_size = i64::from(site.page_size.max(1));
     let page = q.page_number();
     let catalog = ticket_list::catalog(&state.pool).await?;

@@ -1,6 +1,6 @@
 //! The list's query string, shared by the page and the CSV export.
 
-use flicket_core::domain::UserId;
+use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::ticket_list::{self, Scope, TicketFilter};
 use serde::Deserialize;
 use sqlx::PgPool;
@@ -80,18 +80,20 @@ impl ListQuery {
 
     /// The sort to use: the one asked for (remembered for the user), else the user's last one, else relevance for
     /// a search, else the default.
-    pub async fn sort(&self, pool: &PgPool, viewer: UserId) -> sqlx::Result<String> {
+    pub async fn sort(&self, pool: &PgPool, viewer: &SessionUser) -> sqlx::Result<String> {
         if ticket_list::is_sort_key(&self.sort) {
-            if self.sort != "relevance" {
-                ticket_list::save_sort(pool, viewer, &self.sort).await?;
+            if self.sort != "relevance" && viewer.ticket_sort.as_deref() != Some(self.sort.as_str())
+            {
+                ticket_list::save_sort(pool, viewer.user_id, &self.sort).await?;
             }
             return Ok(self.sort.clone());
         }
         if !self.q.trim().is_empty() {
             return Ok("relevance".to_owned());
         }
-        Ok(ticket_list::saved_sort(pool, viewer)
-            .await?
+        Ok(viewer
+            .ticket_sort
+            .clone()
             .filter(|s| ticket_list::is_sort_key(s))
             .unwrap_or_else(|| ticket_list::DEFAULT_SORT.to_owned()))
     }

@@ -125,7 +125,7 @@ pub async fn show(
         &catalog,
     )
     .await?;
-    let counts = ticket_list::counts_by_department(&state.pool).await?;
+    let counts = catalog.counts_by_department();
     let page = DashboardPage {
         ctx: &ctx,
         welcome,

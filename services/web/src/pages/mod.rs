@@ -38,6 +38,8 @@ pub struct PageCtx {
     pub flash: Option<Flash>,
     /// Application title from the settings.
     pub app_title: String,
+    /// The settings every page reads, loaded once per request (`None` when they could not be read).
+    pub site: Option<flicket_core::repo::settings::SiteSettings>,
     /// Path and query of this page (for the language form's `next`).
     pub here: String,
     /// Version string for the footer.
@@ -136,16 +138,17 @@ pub async fn page_ctx(
 ) -> PageCtx {
     let user = session.0.clone();
     let locale = resolve_locale(headers, user.as_ref());
-    let app_title = match flicket_core::repo::settings::site(&state.pool).await {
-        Ok(s) => s.application_title,
-        Err(_) => "Flicket".to_owned(),
-    };
+    let site = flicket_core::repo::settings::site(&state.pool).await.ok();
+    let app_title = site
+        .as_ref()
+        .map_or_else(|| "Flicket".to_owned(), |s| s.application_title.clone());
     PageCtx {
         locale,
         flash: read_flash(headers, locale),
         user,
         csrf,
         app_title,
+        site,
         here,
         version: env!("CARGO_PKG_VERSION"),
     }
