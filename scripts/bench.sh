@@ -69,8 +69,17 @@ ticks() { # utime+stime of the given processes, in clock ticks
     echo "$total"
 }
 web_ticks() { ticks "$web_pid"; }
+# The postmaster's reaped children: a backend that exits during a run takes its CPU time with it, unless counted here.
+postmaster=$(head -1 "$(psql -tA "$server/$db" -c 'show data_directory')/postmaster.pid" 2>/dev/null || true)
+reaped_ticks() {
+    if [ -n "$postmaster" ] && [ -r "/proc/$postmaster/stat" ]; then
+        awk '{print $16 + $17}' "/proc/$postmaster/stat"
+    else
+        echo 0
+    fi
+}
 # Only the bench database's backends: other work on this server (tests, builds) must not count.
-db_ticks() { ticks $(pgrep -f "^postgres: [^ ]+ [^ ]+ $db "); }
+db_ticks() { echo $(($(ticks $(pgrep -f "^postgres: [^ ]+ [^ ]+ $db ")) + $(reaped_ticks))); }
 hz=$(getconf CLK_TCK)
 
 declare -a rows
