@@ -233,30 +233,33 @@ impl TicketView {
 pub async fn view<'c>(db: impl Db<'c>, id: TicketId) -> sqlx::Result<Option<TicketView>> {
     sqlx::query_as!(
         TicketView,
+        // Names come from scalar subqueries rather than an eight-table join: the same lookups, but planned in a
+        // fraction of the time (the join's order search cost more than running the whole statement).
         r#"select t.ticket_id as "ticket_id: TicketId", t.title, t.content, t.content_html,
-                  t.creator_id as "creator_id: UserId", cr.name as creator_name,
-                  t.assignee_id as "assignee_id: UserId", asg.name as "assignee_name?",
-                  md.name as "modified_by_name?",
+                  t.creator_id as "creator_id: UserId",
+                  (select x.name from users x where x.user_id = t.creator_id) as "creator_name!",
+                  t.assignee_id as "assignee_id: UserId",
+                  (select x.name from users x where x.user_id = t.assignee_id) as "assignee_name?",
+                  (select x.name from users x where x.user_id = t.modified_by_id) as "modified_by_name?",
                   (select max(h.edited_at) from edit_history h
                     where h.ticket_id = t.ticket_id and h.post_id is null) as last_edit_at,
-                  t.category_id as "category_id: CategoryId", c.name as category, d.name as department,
-                  t.status_id as "status_id: StatusId", s.name as status_name, s.kind as status_kind,
-                  s.colour as status_colour,
-                  t.priority_id as "priority_id: PriorityId", p.name as priority_name,
-                  p.kind as priority_kind, p.colour as priority_colour,
+                  t.category_id as "category_id: CategoryId",
+                  (select x.name from categories x where x.category_id = t.category_id) as "category!",
+                  (select d.name from categories x join departments d on d.department_id = x.department_id
+                    where x.category_id = t.category_id) as "department!",
+                  t.status_id as "status_id: StatusId",
+                  (select x.name from statuses x where x.status_id = t.status_id) as "status_name!",
+                  (select x.kind from statuses x where x.status_id = t.status_id) as "status_kind!",
+                  (select x.colour from statuses x where x.status_id = t.status_id) as "status_colour!",
+                  t.priority_id as "priority_id: PriorityId",
+                  (select x.name from priorities x where x.priority_id = t.priority_id) as "priority_name!",
+                  (select x.kind from priorities x where x.priority_id = t.priority_id) as "priority_kind!",
+                  (select x.colour from priorities x where x.priority_id = t.priority_id) as "priority_colour!",
                   (t.hours * 100)::bigint as "hours_cents!",
-                  ((t.hours + coalesce((select sum(hours) from posts where ticket_id = t.ticket_id), 0)) * 100)::bigint
-                    as "total_hours_cents!",
-                  (select count(*) from posts where ticket_id = t.ticket_id) as "reply_count!",
+                  ((t.hours + t.reply_hours) * 100)::bigint as "total_hours_cents!",
+                  t.reply_count::bigint as "reply_count!",
                   t.created_at
            from tickets t
-           join users cr on cr.user_id = t.creator_id
-           left join users asg on asg.user_id = t.assignee_id
-           left join users md on md.user_id = t.modified_by_id
-           join categories c on c.category_id = t.category_id
-           join departments d on d.department_id = c.department_id
-           join statuses s on s.status_id = t.status_id
-           join priorities p on p.priority_id = t.priority_id
            where t.ticket_id = $1"#,
         id.0
     )
