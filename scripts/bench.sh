@@ -33,7 +33,7 @@ if [ -n "${BENCH_REUSE:-}" ] && psql -q "$server/$db" -c "select 1 from tickets 
     echo "reusing the seeded database $db"
     FLICKET_DATABASE_URL="$server/$db" RUST_LOG=warn "$bin/flicket-web" migrate >/dev/null
     psql -q "$server/$db" -c "delete from posts where content like 'Extra reply number %'" >/dev/null
-    seed_secs="(reused)"
+    seed_secs=""
 else
     echo "seeding $users users, $tickets tickets, $((tickets * replies)) replies…"
     fresh_db "$db"
@@ -149,9 +149,11 @@ cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')
     echo "Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/ {print $2}') GiB RAM, shared with other work: compare the"
     echo "ratios within this run, not absolute numbers across runs."
     echo
-    echo "Data: $users users, $tickets tickets, $((tickets * replies)) replies (seeded in ${seed_secs} s). Release build, wrk with"
+    if [ -n "$seed_secs" ]; then seeded="seeded in ${seed_secs} s"; else seeded="seeded by an earlier run, reused with BENCH_REUSE=1"; fi
+    echo "Data: $users users, $tickets tickets, $((tickets * replies)) replies ($seeded). Release build, wrk with"
     echo "2 threads and 16 connections for $duration per page, signed in. CPU per request = (web process + the PostgreSQL"
-    echo "backends connected to the bench database) CPU time during the run / requests served, split into the two."
+    echo "backends connected to the bench database, and any PostgreSQL process that exited during the run, such as"
+    echo "parallel workers) CPU time during the run / requests served, split into the two."
     echo
     echo "| page | path | req/s | of /healthz | p50 | p99 | CPU ms/request | of which web | of which PostgreSQL |"
     echo "|---|---|---|---|---|---|---|---|---|"
