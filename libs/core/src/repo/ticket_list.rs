@@ -568,30 +568,11 @@ pub fn stream<'a>(
     raw_rows(pool, viewer, filter, sort, limit, 0).map_ok(|r| catalog.name(r))
 }
 
-/// How many tickets match `filter`. A filter on departments, categories, statuses and priorities only (the list as
-/// most people open it) is answered from the counters; one on people, scopes or text counts the matching tickets.
+/// How many tickets match `filter`, counted. [`page`] calls it only when [`Catalog::count`] cannot answer from the
+/// counters (filters on people, scopes or priority) and the page statement did not count (the plain list, or a
+/// search's page past the end).
 #[tracing::instrument(skip_all, err)]
 pub async fn count<'c>(db: impl Db<'c>, viewer: UserId, f: &TicketFilter) -> sqlx::Result<i64> {
-    if f.counted_by_keys() {
-        return sqlx::query_scalar!(
-            r#"select coalesce(sum(k.tickets), 0)::bigint as "n!"
-               from ticket_counts k
-               join categories c on c.category_id = k.category_id
-               join statuses s on s.status_id = k.status_id
-               where ($1::bigint is null or c.department_id = $1)
-                 and ($2::bigint is null or k.category_id = $2)
-                 and ($3::bigint is null or k.status_id = $3)
-                 and ($4::bigint is null or k.priority_id = $4)
-                 and ($3::bigint is not null or $5 or s.kind <> 'closed')"#,
-            f.department,
-            f.category,
-            f.status,
-            f.priority,
-            f.include_closed
-        )
-        .fetch_one(db)
-        .await;
-    }
     sqlx::query_scalar!(
         r#"select count(*) as "n!"
            from tickets t
@@ -690,7 +671,7 @@ impl Catalog {
         &self.statuses
     }
 
-    /// The id of the built-in status or priority of `kind` (e.g. `open`, `high`).
+    /// The id of the built-in status of `kind` (`open`, `closed`, …).
     pub fn status_of_kind(&self, kind: &str) -> Option<i64> {
         self.status_labels
             .iter()
