@@ -319,6 +319,28 @@ async fn corrupted_job_metadata_neither_kills_the_worker_nor_loses_the_good_job(
         .unwrap();
 
     let mailer = RunningMailer::start(&pool, options(&q.name)).await;
+    // Let the worker fetch the damaged batch first (nothing left scheduled or waiting), so that the job below is
+    // not fetched with it: under load the worker may start polling only after that job was pushed.
+    let scheduled = q.queue.config().scheduled_jobs_set();
+    let active = q.queue.config().active_jobs_list();
+    eventually("the damaged batch fetched", || {
+        let mut conn = q.queue.connection();
+        let (scheduled, active) = (scheduled.clone(), active.clone());
+        async move {
+            let waiting: i64 = redis::cmd("ZCARD")
+                .arg(&scheduled)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            let queued: i64 = redis::cmd("LLEN")
+                .arg(&active)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            waiting == 0 && queued == 0
+        }
+    })
+    .await;
     // The worker is alive: a job pushed now is delivered.
     let later = reply_for(&pool, &w, w.customer, "Pushed after the damage.").await;
     push(&q.queue, later).await;
