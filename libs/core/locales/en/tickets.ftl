@@ -62,6 +62,7 @@ ticket-subscribers = Subscribers
 ticket-no-subscribers = Nobody follows this ticket.
 ticket-unsubscribe = Unsubscribe { $name }
 ticket-subscribe-label = Subscribe a user (user name)
+ticket-people-hint = As you type, people whose user name or name contains the text are suggested.
 ticket-subscribe = Subscribe
 ticket-delete = Delete ticket
 ticket-delete-warning = This deletes the ticket with its replies, attachments and history, for good.

@@ -62,6 +62,7 @@ ticket-subscribers = Abonnés
 ticket-no-subscribers = Personne ne suit ce ticket.
 ticket-unsubscribe = Désabonner { $name }
 ticket-subscribe-label = Abonner un utilisateur (nom d’utilisateur)
+ticket-people-hint = Pendant la saisie, les personnes dont le nom d’utilisateur ou le nom contient le texte sont proposées.
 ticket-subscribe = Abonner
 ticket-delete = Supprimer le ticket
 ticket-delete-warning = Le ticket sera supprimé définitivement, avec ses réponses, ses pièces jointes et son historique.

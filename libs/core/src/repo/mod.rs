@@ -46,11 +46,19 @@ pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
         .is_some_and(|d| d.code().as_deref() == Some("23503"))
 }
 
+/// `text` for a `LIKE` pattern: `%`, `_` and `\` taken literally.
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
 /// A `LIKE` pattern that matches `text` anywhere, with `%`, `_` and `\` in the text taken literally.
 pub fn contains_pattern(text: &str) -> String {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+    format!("%{}%", like_literal(text))
+}
+
+/// A `LIKE` pattern that matches what starts with `text`, with `%`, `_` and `\` in the text taken literally.
+pub fn prefix_pattern(text: &str) -> String {
+    format!("{}%", like_literal(text))
 }

@@ -31,12 +31,24 @@ pub async fn enabled_by_username<'c>(
     .await
 }
 
-/// Enabled users for the assign/subscribe suggestions, by user name (at most `limit`).
-pub async fn enabled_people<'c>(db: impl Db<'c>, limit: i64) -> sqlx::Result<Vec<Person>> {
+/// Enabled users whose user name or name contains `filter` (case-insensitive), for the assign/subscribe
+/// suggestions offered as one types: those whose user name starts with it first, then by user name; at most `limit`.
+pub async fn suggest_people<'c>(
+    db: impl Db<'c>,
+    filter: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<Person>> {
+    let pattern = super::contains_pattern(filter);
+    let prefix = super::prefix_pattern(filter);
     sqlx::query_as!(
         Person,
         r#"select user_id as "user_id: UserId", username, name
-           from users where not disabled order by lower(username) limit $1"#,
+           from users
+           where not disabled and (username ilike $1 or name ilike $1)
+           order by username not ilike $2, lower(username)
+           limit $3"#,
+        pattern,
+        prefix,
         limit
     )
     .fetch_all(db)

@@ -10,6 +10,7 @@ mod forms;
 mod help;
 mod history;
 mod reply;
+mod suggest;
 mod ticket_page;
 pub(crate) mod uploads;
 mod view;
@@ -72,6 +73,7 @@ pub fn routes() -> Router<AppState> {
         .route("/posts/{id}/history", get(history::post))
         .route("/attachments/{id}", get(files::download))
         .route("/preview", post(help::preview))
+        .route("/people/suggest", get(suggest::people))
         .route("/help/markdown", get(help::markdown))
         .merge(help::legacy_routes())
 }

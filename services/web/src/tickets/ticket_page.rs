@@ -9,11 +9,8 @@ use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::{self as rules, CategoryPolicy};
 use flicket_core::repo::attachments::AttachmentView;
 use flicket_core::repo::sessions::SessionUser;
-use flicket_core::repo::ticket_users::Person;
 use flicket_core::repo::tickets::TicketView;
-use flicket_core::repo::{
-    activities, attachments, catalog, posts, subscriptions, ticket_users, tickets,
-};
+use flicket_core::repo::{activities, attachments, catalog, posts, subscriptions, tickets};
 use flicket_core::tickets::Hours;
 use flicket_core::tickets::activity::{ActivityKind, quoted_value};
 use flicket_core::tickets::files::short_name;
@@ -23,9 +20,6 @@ use super::{Pager, fmt_date, human_size, tr};
 use crate::error::AppError;
 use crate::pages::{PageCtx, render};
 use crate::state::AppState;
-
-/// Most people offered in the assign/subscribe suggestions.
-const PEOPLE_LIMIT: i64 = 1000;
 
 /// A link to an attachment.
 pub struct AttachmentLink {
@@ -110,7 +104,6 @@ struct ViewPage<'a> {
     replies: Vec<ReplyBlock>,
     pager: Pager,
     subscribers: Vec<SubscriberLine>,
-    people: Vec<Person>,
     can: Can,
     categories: Vec<SelectOption>,
     statuses: Vec<SelectOption>,
@@ -291,7 +284,6 @@ pub async fn render_page(
     }
     let statuses = forms::statuses(&catalog::statuses(&state.pool).await?, &draft.status);
     let priorities = forms::priorities(&catalog::priorities(&state.pool).await?, &draft.priority);
-    let people = ticket_users::enabled_people(&state.pool, PEOPLE_LIMIT).await?;
     let padded = id.padded();
     let opened = tr(
         ctx.locale,
@@ -314,7 +306,6 @@ pub async fn render_page(
             replies,
             pager,
             subscribers,
-            people,
             can,
             categories,
             statuses,

@@ -114,6 +114,22 @@ impl Browser {
         panic!("{css}: expected {expected:?}, found {last:?}");
     }
 
+    /// Waits (up to 10 s) until the element's DOM property `prop` is `expected` (for elements that are not shown,
+    /// such as a datalist's options), and fails with what it was otherwise.
+    pub async fn wait_prop(&self, css: &str, prop: &str, expected: &str) {
+        let mut last = None;
+        for _ in 0..100 {
+            if let Ok(el) = self.client.find(Locator::Css(css)).await {
+                last = el.prop(prop).await.unwrap_or_default();
+                if last.as_deref() == Some(expected) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css}.{prop}: expected {expected:?}, found {last:?}");
+    }
+
     /// Waits (up to 10 s) until the browser is at `path`.
     pub async fn wait_path(&self, path: &str) {
         for _ in 0..100 {

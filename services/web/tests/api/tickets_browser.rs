@@ -66,6 +66,10 @@ async fn a_person_runs_a_ticket_from_creation_to_reopening(pool: PgPool) {
     b.click("#claim-button").await;
     b.wait_text("#ticket-assignee", "ada Tester").await;
     b.wait_text("#ticket-status", "In Work").await;
+    // The field suggests people as one types (the page's script asks `/people/suggest`).
+    b.fill("#assign-username", "bo").await;
+    b.wait_prop("#people option[value='bob']", "textContent", "bob Tester")
+        .await;
     b.fill("#assign-username", "bob").await;
     b.click("#assign-button").await;
     b.wait_text("#ticket-assignee", "bob Tester").await;

@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
+use crate::helpers::{TestApp, location};
 use crate::tickets_support::*;
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
@@ -141,8 +142,9 @@ async fn anyone_subscribes_anyone_and_unsubscribing_others_is_for_staff(pool: Pg
     .await;
     assert!(text.contains("carl Tester subscribed to the ticket by bob Tester"));
     assert_eq!(subscriber_ids(&pool, id).await, vec![ada.0, carl.0]);
-    // The list is on the page, by name; bob may remove nobody, so no button.
-    assert!(text.contains("<datalist id=\"people\">") && text.contains("<option value=\"carl\">"));
+    // The list is on the page, by name; bob may remove nobody, so no button. The field's suggestions come as one
+    // types, so the page itself carries no directory of people.
+    assert!(text.contains("<datalist id=\"people\"></datalist>"));
     assert!(!text.contains(&format!("/subscribers/{carl}/delete")));
 
     let resp = b
@@ -171,4 +173,82 @@ async fn anyone_subscribes_anyone_and_unsubscribing_others_is_for_staff(pool: Pg
     assert!(subscriber_ids(&pool, id).await.is_empty());
     assert!(text.contains("Nobody follows this ticket."));
     let _ = bob;
+}
+
+/// The user names of a `/people/suggest` answer, in order.
+async fn suggested(app: &TestApp, q: &str) -> Vec<String> {
+    let resp = app
+        .get(&format!("/people/suggest?q={}", urlencoding(q)))
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK, "{q:?}");
+    assert_eq!(resp.headers()["cache-control"], "private, no-store");
+    let people: Vec<serde_json::Value> = resp.json().await.unwrap();
+    people
+        .iter()
+        .map(|p| {
+            assert!(p["name"].is_string());
+            p["username"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+fn urlencoding(s: &str) -> String {
+    s.bytes().map(|b| format!("%{b:02X}")).collect()
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn people_are_suggested_as_one_types(pool: PgPool) {
+    user(&pool, "ada").await;
+    user(&pool, "bob").await;
+    user(&pool, "robert").await;
+    user(&pool, "bobby").await;
+    let gone = user(&pool, "bobcat").await;
+    user(&pool, "per_cent").await;
+    user(&pool, "percent").await;
+    sqlx::query("update users set disabled = true where user_id = $1")
+        .bind(gone.0)
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update users set name = 'Roberta Bobson' where username = 'ada'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let t = spawn_ticket_app(pool.clone()).await;
+
+    // Not signed in: to the sign-in page, no names.
+    let anonymous = t.browser().await;
+    let resp = anonymous.get("/people/suggest?q=bo").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert!(location(&resp).starts_with("/login"));
+
+    let a = signed_in(&t, "robert").await;
+    // User names starting with the text first, then those containing it in the user name or the name; disabled
+    // accounts never; case does not matter.
+    assert_eq!(suggested(&a, "BO").await, ["bob", "bobby", "ada"]);
+    assert_eq!(suggested(&a, "rob").await, ["robert", "ada"]);
+    assert_eq!(suggested(&a, "bobson").await, ["ada"]);
+    // LIKE's wildcards are plain characters.
+    assert_eq!(suggested(&a, "r_c").await, ["per_cent"]);
+    assert_eq!(suggested(&a, "%").await, Vec::<String>::new());
+    // Nothing typed: the first people by user name.
+    assert_eq!(
+        suggested(&a, "").await,
+        ["ada", "bob", "bobby", "per_cent", "percent", "robert"]
+    );
+    // NUL, control characters and a very long text are a plain answer, never an error.
+    assert_eq!(suggested(&a, "b\0o\u{1}b").await, ["bob", "bobby", "ada"]);
+    assert!(suggested(&a, &"x".repeat(10_000)).await.is_empty());
+    // A query string that is not UTF-8 is read with replacement characters: nobody matches, nothing fails.
+    let resp = a.get("/people/suggest?q=%FF%FEbob").await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.text().await.unwrap(), "[]");
+
+    // At most 20 answers.
+    for n in 0..30 {
+        user(&pool, &format!("many{n:02}")).await;
+    }
+    let many = suggested(&a, "many").await;
+    assert_eq!(many.len(), 20);
+    assert_eq!(many[0], "many00");
 }
