@@ -64,7 +64,7 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let site = settings::load(&state.pool).await?;
     let filter = q.resolve(&state.pool).await?.filter;
-    let sort = q.sort(&state.pool, &user).await?;
+    let sort = q.chosen_sort(&user);
     let base_url = state.config.base_url.clone().unwrap_or(site.base_url);
     let limit = i64::from(site.csv_limit);
     let locale = flicket_core::Locale::from_code(&user.locale).unwrap_or_default();

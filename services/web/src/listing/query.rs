@@ -78,24 +78,31 @@ impl ListQuery {
         })
     }
 
-    /// The sort to use: the one asked for (remembered for the user), else the user's last one, else relevance for
-    /// a search, else the default.
+    /// The list page's sort: [`Self::chosen_sort`], and one asked for is remembered for the user.
     pub async fn sort(&self, pool: &PgPool, viewer: &SessionUser) -> sqlx::Result<String> {
+        if ticket_list::is_sort_key(&self.sort)
+            && self.sort != "relevance"
+            && viewer.ticket_sort.as_deref() != Some(self.sort.as_str())
+        {
+            ticket_list::save_sort(pool, viewer.user_id, &self.sort).await?;
+        }
+        Ok(self.chosen_sort(viewer))
+    }
+
+    /// The sort to use: the one asked for, else the user's last one, else relevance for a search, else the default.
+    /// Remembers nothing (an export follows the page's order without changing the user's choice).
+    pub fn chosen_sort(&self, viewer: &SessionUser) -> String {
         if ticket_list::is_sort_key(&self.sort) {
-            if self.sort != "relevance" && viewer.ticket_sort.as_deref() != Some(self.sort.as_str())
-            {
-                ticket_list::save_sort(pool, viewer.user_id, &self.sort).await?;
-            }
-            return Ok(self.sort.clone());
+            return self.sort.clone();
         }
         if !self.q.trim().is_empty() {
-            return Ok("relevance".to_owned());
+            return "relevance".to_owned();
         }
-        Ok(viewer
+        viewer
             .ticket_sort
             .clone()
             .filter(|s| ticket_list::is_sort_key(s))
-            .unwrap_or_else(|| ticket_list::DEFAULT_SORT.to_owned()))
+            .unwrap_or_else(|| ticket_list::DEFAULT_SORT.to_owned())
     }
 
     /// 1-based page number.

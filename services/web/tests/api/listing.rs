@@ -332,6 +332,18 @@ async fn the_sort_choice_is_remembered(pool: PgPool) {
         [w.t_bob, w.t_open, w.t_hr],
         "unknown keys are ignored"
     );
+    // An export in another order follows that order but leaves the list's remembered choice alone.
+    let csv = app.get_text("/tickets.csv?sort=title").await;
+    let ids: Vec<i64> = csv::Reader::from_reader(csv.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].trim_start_matches('0').parse().unwrap())
+        .collect();
+    assert_eq!(ids, [w.t_hr, w.t_open, w.t_bob], "{csv}");
+    assert_eq!(
+        list(&app, "").await,
+        [w.t_bob, w.t_open, w.t_hr],
+        "still remembered after an export"
+    );
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
