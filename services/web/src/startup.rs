@@ -54,6 +54,7 @@ impl Application {
             relay: crate::relay::Relay::start(pool.clone(), queue),
             pool,
             nats,
+            catalog: Arc::default(),
             cookies: Arc::new(CookieSettings::for_base_url(&base_url)),
             config: Arc::new(config),
         };

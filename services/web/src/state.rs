@@ -18,4 +18,6 @@ pub struct AppState {
     pub relay: crate::relay::Relay,
     /// NATS, for best-effort events (`flicket.config.changed`); connects and reconnects in the background.
     pub nats: async_nats::Client,
+    /// The ticket list's reference names, kept while they do not change.
+    pub catalog: Arc<flicket_core::repo::ticket_list::CatalogCache>,
 }

@@ -2,6 +2,7 @@
 //! page, the CSV export and the API.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use chrono::{DateTime, Utc};
 use futures::stream::BoxStream;
@@ -627,7 +628,6 @@ struct CatalogEntry {
     key: Option<String>,
     parent: Option<i64>,
     parent_name: Option<String>,
-    tickets: Option<i64>,
 }
 
 /// A priority or status as the list shows it.
@@ -639,9 +639,19 @@ struct Label {
 }
 
 /// The small reference tables the list names its rows from and offers as filters: departments, categories,
-/// statuses and priorities, read in one statement per request (they change rarely but must never be stale).
+/// statuses and priorities, with the ticket counters. The names are kept in a [`CatalogCache`] while the
+/// `catalog_version` counter (moved by every change to those tables) stays put, so they are never stale; the
+/// counters are read on every request.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
+    names: Arc<CatalogNames>,
+    /// Tickets per (category, status), from the counters.
+    counts: Vec<(i64, i64, i64)>,
+}
+
+/// The names part of the [`Catalog`].
+#[derive(Debug, Default)]
+struct CatalogNames {
     departments: Vec<Choice>,
     categories: Vec<Choice>,
     statuses: Vec<Choice>,
@@ -651,29 +661,46 @@ pub struct Catalog {
     category_names: HashMap<i64, (String, String)>,
     /// Category id → department id.
     category_department: HashMap<i64, i64>,
-    /// Tickets per (category, status), from the counters.
-    counts: Vec<(i64, i64, i64)>,
+}
+
+/// The catalog's names as last read, with the `catalog_version` they were read at (one per web process).
+#[derive(Debug, Default)]
+pub struct CatalogCache(Mutex<Option<(i64, Arc<CatalogNames>)>>);
+
+impl CatalogCache {
+    fn get(&self, version: i64) -> Option<Arc<CatalogNames>> {
+        let cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        cached
+            .as_ref()
+            .filter(|(v, _)| *v == version)
+            .map(|(_, names)| names.clone())
+    }
+
+    fn put(&self, version: i64, names: Arc<CatalogNames>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = Some((version, names));
+    }
 }
 
 impl Catalog {
     /// Departments for the filter form, by name.
     pub fn departments(&self) -> &[Choice] {
-        &self.departments
+        &self.names.departments
     }
 
     /// Categories ("Department / Category") for the filter form, by department then name.
     pub fn categories(&self) -> &[Choice] {
-        &self.categories
+        &self.names.categories
     }
 
     /// Statuses for the filter form, in their order.
     pub fn statuses(&self) -> &[Choice] {
-        &self.statuses
+        &self.names.statuses
     }
 
     /// The id of the built-in status of `kind` (`open`, `closed`, …).
     pub fn status_of_kind(&self, kind: &str) -> Option<i64> {
-        self.status_labels
+        self.names
+            .status_labels
             .iter()
             .find(|(_, l)| l.kind == kind)
             .map(|(id, _)| *id)
@@ -681,7 +708,8 @@ impl Catalog {
 
     /// The id of the built-in priority of `kind` (`low`, `medium`, `high`).
     pub fn priority_of_kind(&self, kind: &str) -> Option<i64> {
-        self.priority_labels
+        self.names
+            .priority_labels
             .iter()
             .find(|(_, l)| l.kind == kind)
             .map(|(id, _)| *id)
@@ -694,7 +722,8 @@ impl Catalog {
             return None;
         }
         let closed = |status: i64| {
-            self.status_labels
+            self.names
+                .status_labels
                 .get(&status)
                 .is_some_and(|l| l.kind == "closed")
         };
@@ -703,7 +732,7 @@ impl Catalog {
                 .iter()
                 .filter(|(category, status, _)| {
                     f.department
-                        .is_none_or(|d| self.category_department.get(category) == Some(&d))
+                        .is_none_or(|d| self.names.category_department.get(category) == Some(&d))
                         && f.category.is_none_or(|c| c == *category)
                         && f.status.is_none_or(|s| s == *status)
                         && (f.status.is_some() || f.include_closed || !closed(*status))
@@ -718,16 +747,16 @@ impl Catalog {
     pub fn counts_by_department(&self) -> Vec<DepartmentStatusCount> {
         let mut sums: HashMap<(String, i64), i64> = HashMap::new();
         for (category, status, n) in &self.counts {
-            if let Some((department, _)) = self.category_names.get(category) {
+            if let Some((department, _)) = self.names.category_names.get(category) {
                 *sums.entry((department.clone(), *status)).or_default() += n;
             }
         }
-        let order = |status: i64| self.statuses.iter().position(|s| s.id == status);
+        let order = |status: i64| self.names.statuses.iter().position(|s| s.id == status);
         let mut out: Vec<(Option<usize>, DepartmentStatusCount)> = sums
             .into_iter()
             .filter(|(_, n)| *n > 0)
             .filter_map(|((department, status), count)| {
-                let label = self.status_labels.get(&status)?;
+                let label = self.names.status_labels.get(&status)?;
                 Some((
                     order(status),
                     DepartmentStatusCount {
@@ -751,9 +780,10 @@ impl Catalog {
 
     /// Names a row. An id missing from the catalog (a label removed between the two statements) shows empty.
     fn name(&self, r: RawRow) -> ListRow {
-        let priority = self.priority_labels.get(&r.priority_id);
-        let status = self.status_labels.get(&r.status_id);
+        let priority = self.names.priority_labels.get(&r.priority_id);
+        let status = self.names.status_labels.get(&r.status_id);
         let (department, category) = self
+            .names
             .category_names
             .get(&r.category_id)
             .cloned()
@@ -779,35 +809,72 @@ impl Catalog {
     }
 }
 
-/// Reads the catalog (one statement).
+/// One row of the counters statement: the catalog version, and tickets per category and status.
+struct CountEntry {
+    version: i64,
+    category_id: Option<i64>,
+    status_id: Option<i64>,
+    tickets: Option<i64>,
+}
+
+/// Reads the catalog: the counters and the catalog version in one statement, and the names from `cache` unless
+/// the version moved since they were read (then a second statement reads them again).
 #[tracing::instrument(skip_all, err)]
-pub async fn catalog<'c>(db: impl Db<'c>) -> sqlx::Result<Catalog> {
+pub async fn catalog(pool: &sqlx::PgPool, cache: &CatalogCache) -> sqlx::Result<Catalog> {
+    let rows = sqlx::query_as!(
+        CountEntry,
+        r#"select v.version as "version!", c.category_id as "category_id?", c.status_id as "status_id?",
+                  c.tickets as "tickets?"
+           from catalog_version v
+           left join (select category_id, status_id, sum(tickets)::bigint as tickets
+                      from ticket_counts group by category_id, status_id having sum(tickets) > 0) c on true"#
+    )
+    .fetch_all(pool)
+    .await?;
+    let version = rows.first().map(|r| r.version);
+    let counts = rows
+        .into_iter()
+        .filter_map(|r| Some((r.category_id?, r.status_id?, r.tickets?)))
+        .collect();
+    let names = match version.and_then(|v| cache.get(v)) {
+        Some(names) => names,
+        None => {
+            // Read after the version: these names are at least as new as it, so keeping them under it is safe.
+            let names = Arc::new(catalog_names(pool).await?);
+            if let Some(v) = version {
+                cache.put(v, names.clone());
+            }
+            names
+        }
+    };
+    Ok(Catalog { names, counts })
+}
+
+/// Reads the names of the catalog (one statement).
+async fn catalog_names<'c>(db: impl Db<'c>) -> sqlx::Result<CatalogNames> {
     let entries = sqlx::query_as!(
         CatalogEntry,
         r#"select kind as "kind!", id as "id!", name as "name!", colour as "colour?", key as "key?",
-                  parent as "parent?", parent_name as "parent_name?", tickets as "tickets?"
+                  parent as "parent?", parent_name as "parent_name?"
            from (select 'department' as kind, department_id as id, name, null::text as colour, null::text as key,
-                        null::bigint as parent, null::text as parent_name, null::bigint as tickets,
+                        null::bigint as parent, null::text as parent_name,
                         lower(name) as sort_a, ''::text as sort_b, 0 as position
                  from departments
                  union all
-                 select 'category', c.category_id, c.name, null, null, d.department_id, d.name, null,
+                 select 'category', c.category_id, c.name, null, null, d.department_id, d.name,
                         lower(d.name), lower(c.name), 0
                  from categories c join departments d on d.department_id = c.department_id
                  union all
-                 select 'status', status_id, name, colour, kind, null, null, null, '', '', position from statuses
+                 select 'status', status_id, name, colour, kind, null, null, '', '', position from statuses
                  union all
-                 select 'priority', priority_id, name, colour, kind, null, null, null, '', '', position
+                 select 'priority', priority_id, name, colour, kind, null, null, '', '', position
                  from priorities
-                 union all
-                 select 'tickets', category_id, '', null, null, status_id, null, sum(tickets)::bigint, '', '', 0
-                 from ticket_counts group by category_id, status_id having sum(tickets) > 0
                 ) entries
            order by kind, position, sort_a, sort_b, id"#
     )
     .fetch_all(db)
     .await?;
-    let mut c = Catalog::default();
+    let mut c = CatalogNames::default();
     for e in entries {
         let label = || Label {
             name: e.name.clone(),
@@ -830,11 +897,6 @@ pub async fn catalog<'c>(db: impl Db<'c>) -> sqlx::Result<Catalog> {
                 c.category_names.insert(e.id, (department, e.name));
                 if let Some(d) = e.parent {
                     c.category_department.insert(e.id, d);
-                }
-            }
-            "tickets" => {
-                if let (Some(status), Some(n)) = (e.parent, e.tickets) {
-                    c.counts.push((e.id, status, n));
                 }
             }
             "status" => {

@@ -116,7 +116,7 @@ pub async fn list(
         "relevance".to_owned()
     };
     let (page, per_page) = paging.resolve(i64::from(site.page_size).min(100));
-    let catalog = ticket_list::catalog(&state.pool).await?;
+    let catalog = ticket_list::catalog(&state.pool, &state.catalog).await?;
     let ticket_list::Page { rows, total } = ticket_list::page(
         &state.pool,
         user.user_id,

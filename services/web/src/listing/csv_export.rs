@@ -69,9 +69,8 @@ pub async fn download(
     let limit = i64::from(site.csv_limit);
     let locale = flicket_core::Locale::from_code(&user.locale).unwrap_or_default();
     let not_assigned = locale.t("csv-not-assigned");
-    let pool = state.pool.clone();
     let viewer = user.user_id;
-    let body = async_stream(pool, viewer, filter, sort, limit, base_url, not_assigned);
+    let body = async_stream(state, viewer, filter, sort, limit, base_url, not_assigned);
     let name = chrono::Utc::now()
         .format("%Y%m%d-%H%M%S-tickets.csv")
         .to_string();
@@ -89,7 +88,7 @@ pub async fn download(
 }
 
 fn async_stream(
-    pool: sqlx::PgPool,
+    state: AppState,
     viewer: flicket_core::domain::UserId,
     filter: ticket_list::TicketFilter,
     sort: String,
@@ -104,7 +103,7 @@ fn async_stream(
             if tx.send(Ok(line(&HEADER))).await.is_err() {
                 return;
             }
-            let catalog = match ticket_list::catalog(&pool).await {
+            let catalog = match ticket_list::catalog(&state.pool, &state.catalog).await {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::error!(error = %e, "CSV export failed");
@@ -112,7 +111,8 @@ fn async_stream(
                     return;
                 }
             };
-            let mut rows = ticket_list::stream(&pool, viewer, &filter, &sort, limit, &catalog);
+            let mut rows =
+                ticket_list::stream(&state.pool, viewer, &filter, &sort, limit, &catalog);
             while let Some(row) = rows.next().await {
                 let item = match row {
                     Ok(r) => Ok(row_line(&r, &base_url, &not_assigned)),

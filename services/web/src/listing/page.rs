@@ -123,7 +123,7 @@ pub async fn show(
     let sort = q.sort(&state.pool, &user).await?;
     let page_size = i64::from(site.page_size.max(1));
     let page = q.page_number();
-    let catalog = ticket_list::catalog(&state.pool).await?;
+    let catalog = ticket_list::catalog(&state.pool, &state.catalog).await?;
     let ticket_list::Page { rows, total } = ticket_list::page(
         &state.pool,
         user.user_id,

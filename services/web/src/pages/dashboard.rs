@@ -97,7 +97,7 @@ pub async fn show(
     ctx: PageCtx,
 ) -> Result<Response, AppError> {
     let welcome = ctx.t1("dashboard-welcome", "name", &user.name);
-    let catalog = ticket_list::catalog(&state.pool).await?;
+    let catalog = ticket_list::catalog(&state.pool, &state.catalog).await?;
     let high_filter = TicketFilter {
         status: catalog.status_of_kind("open"),
         priority: catalog.priority_of_kind("high"),

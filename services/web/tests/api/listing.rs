@@ -853,3 +853,47 @@ async fn list_keys_and_counters_follow_every_change(pool: PgPool) {
     assert_consistent(&pool, "deleting everything").await;
     assert!(app.get_text("/tickets").await.contains("0 tickets"));
 }
+
+/// The list keeps the names of departments, categories, statuses and priorities between requests; any change to
+/// them shows on the next page, whoever made it (here plain SQL, as another replica or an operator would).
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn renamed_departments_statuses_and_new_categories_show_at_once(pool: PgPool) {
+    let w = world(&pool).await;
+    let app = signed_in(pool.clone()).await;
+    let page = app.get_text("/tickets").await;
+    assert!(page.contains("Human Resources") && page.contains("In Work"));
+    assert!(!page.contains("People Team") && !page.contains("Being handled"));
+
+    let change = |sql: &'static str| {
+        let pool = pool.clone();
+        async move { sqlx::query(sql).execute(&pool).await.unwrap() }
+    };
+    change("update departments set name = 'People Team' where name = 'Human Resources'").await;
+    let page = app.get_text("/tickets").await;
+    assert!(
+        page.contains("People Team / Holidays") && !page.contains("Human Resources"),
+        "the department's new name, in the rows and the filter"
+    );
+    change("update statuses set name = 'Being handled' where kind = 'in_work'").await;
+    assert!(
+        app.get_text("/tickets").await.contains("Being handled"),
+        "the status's new name"
+    );
+    change(
+        "insert into categories (department_id, name)
+         select department_id, 'Parental leave' from departments where name = 'People Team'",
+    )
+    .await;
+    assert!(
+        app.get_text("/tickets")
+            .await
+            .contains("People Team / Parental leave"),
+        "the new category is offered as a filter"
+    );
+    let dashboard = app.get_text("/").await;
+    assert!(dashboard.contains("People Team") && !dashboard.contains("Human Resources"));
+    // Tickets are listed as before.
+    let all = list(&app, "include_closed=1").await;
+    assert_eq!(all.len(), 4);
+    assert!(all.contains(&w.t_closed) && all.contains(&w.t_hr));
+}
