@@ -157,9 +157,9 @@ cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')
     if [ -n "$seed_secs" ]; then seeded="seeded in ${seed_secs} s"; else seeded="seeded by an earlier run, reused with BENCH_REUSE=1"; fi
     echo "Data: $users users, $tickets tickets, $((tickets * replies)) replies ($seeded). Release build with a database"
     echo "pool of $db_pool connections (twice the cores), wrk with 2 threads and 16 connections for $duration per page,"
-    echo "signed in. CPU per request = (web process + the PostgreSQL"
-    echo "backends connected to the bench database, and any PostgreSQL process that exited during the run, such as"
-    echo "parallel workers) CPU time during the run / requests served, split into the two."
+    echo "signed in. CPU per request = (web process + the PostgreSQL backends connected to the bench database, and any"
+    echo "PostgreSQL process that exited during the run, such as parallel workers) CPU time during the run / requests"
+    echo "served, split into the two."
     echo
     echo "| page | path | req/s | of /healthz | p50 | p99 | CPU ms/request | of which web | of which PostgreSQL |"
     echo "|---|---|---|---|---|---|---|---|---|"
