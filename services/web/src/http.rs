@@ -90,6 +90,16 @@ pub async fn static_asset(Path(file): Path<String>) -> Response {
     }
 }
 
+/// Text typed into a search field, made safe to query with: trimmed, control characters (NUL among them) dropped,
+/// at most `max` characters.
+pub fn typed_text(raw: &str, max: usize) -> String {
+    raw.trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(max)
+        .collect()
+}
+
 /// Percent-encodes a string for use in a query parameter.
 pub fn urlencode(s: &str) -> String {
     s.bytes()
@@ -132,6 +142,13 @@ mod tests {
             assert_eq!(safe_next(bad), "/", "{bad}");
         }
         assert_eq!(safe_next("/tickets?page=2"), "/tickets?page=2");
+    }
+
+    #[test]
+    fn typed_text_is_trimmed_cleaned_and_bounded() {
+        assert_eq!(typed_text("  bob\0 \u{7}tester\n ", 100), "bob tester");
+        assert_eq!(typed_text("élodie", 3), "élo");
+        assert_eq!(typed_text(" \t ", 10), "");
     }
 
     #[test]

@@ -38,12 +38,7 @@ pub async fn people(
     q: Result<Query<SuggestQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let Query(q) = q.map_err(|_| AppError::BadRequest("ticket-error-bad-form"))?;
-    let filter: String =
-        q.q.trim()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(64)
-            .collect();
+    let filter = crate::http::typed_text(&q.q, 64);
     let people = ticket_users::suggest_people(&state.pool, &filter, SUGGESTIONS).await?;
     let body: Vec<Suggestion> = people
         .into_iter()

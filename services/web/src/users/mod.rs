@@ -60,12 +60,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let show_emails = rules::can_see_emails(&Actor::from(&user));
-    let filter: String =
-        q.q.trim()
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(100)
-            .collect();
+    let filter = crate::http::typed_text(&q.q, 100);
     let per_page = i64::from(
         flicket_core::repo::settings::site(&state.pool)
             .await?
