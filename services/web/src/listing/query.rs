@@ -52,6 +52,11 @@ impl ListQuery {
             "" => None,
             v => match id(v) {
                 Some(n) => Some(n),
+                // No user name holds control characters (PostgreSQL refuses NUL outright): nobody to look up.
+                None if v.chars().any(char::is_control) || v.chars().count() > 64 => {
+                    unknown_user = true;
+                    Some(-1)
+                }
                 None => {
                     let found = ticket_list::user_id_by_username(pool, v).await?;
                     unknown_user = found.is_none();

@@ -220,8 +220,15 @@ async fn filters_combine_with_and(pool: PgPool) {
         list(&app, &format!("creator={}&assignee={}", w.bob, w.ada)).await,
         [w.t_bob]
     );
-    let unknown = app.get_text("/tickets?user=nobody").await;
-    assert!(unknown.contains("No user has this name.") && ids(&unknown).is_empty());
+    for name in ["nobody", "bo%00b", "%C2%95ada%0B", &"a".repeat(5_000)] {
+        let resp = app.get(&format!("/tickets?user={name}")).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{name}");
+        let unknown = resp.text().await.unwrap();
+        assert!(
+            unknown.contains("No user has this name.") && ids(&unknown).is_empty(),
+            "{name}"
+        );
+    }
     // Malformed values are ignored, never a server error.
     assert_eq!(
         list(&app, "department=abc&category=-1&page=0").await.len(),

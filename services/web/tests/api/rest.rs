@@ -184,6 +184,14 @@ async fn collections_use_flickets_envelope(pool: PgPool) {
     assert_eq!(capped["_meta"]["per_page"], 100);
     let bad = get(&app, "/api/v1/tickets?per_page=abc", &t).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    // A user name no account can have (NUL, control characters) matches nobody; never a server error.
+    let nobody: Value = get(&app, "/api/v1/tickets?user=%C2%951%008", &t)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(nobody["_meta"]["total_items"], 0, "{nobody}");
+    assert_eq!(nobody["items"], serde_json::json!([]));
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
