@@ -194,6 +194,31 @@ async fn closed_tickets_are_hidden_unless_asked_for(pool: PgPool) {
         list(&app, &format!("status={closed_id}")).await,
         [w.t_closed]
     );
+    // A search follows the same rule (open and closed tickets' documents are indexed apart).
+    assert!(list(&app, "q=issue").await.is_empty());
+    assert_eq!(list(&app, "q=issue&include_closed=1").await, [w.t_closed]);
+    assert_eq!(
+        list(&app, &format!("q=issue&status={closed_id}")).await,
+        [w.t_closed]
+    );
+    assert_eq!(
+        sorted(list(&app, "q=imprimante%20or%20issue&include_closed=1").await),
+        sorted(vec![w.t_open, w.t_closed])
+    );
+    // Closing a ticket moves its document with it.
+    sqlx::query("update tickets set status_id = $1 where ticket_id = $2")
+        .bind(closed_id)
+        .bind(w.t_open)
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(list(&app, "q=imprimante").await.is_empty());
+    assert_eq!(
+        list(&app, "q=imprimante&include_closed=1").await,
+        [w.t_open]
+    );
+    let page = app.get_text("/tickets?q=imprimante&include_closed=1").await;
+    assert!(page.contains("1 ticket"), "the search's total");
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
