@@ -275,7 +275,7 @@ macro_rules! list_rows {
 /// The rows of the list in the order of `sort` (an unknown key falls back to the default; ties by id), from
 /// `offset`, at most `limit`.
 fn raw_rows<'a>(
-    db: &'a sqlx::PgPool,
+    db: impl sqlx::Executor<'a, Database = sqlx::Postgres> + 'a,
     viewer: UserId,
     f: &'a TicketFilter,
     sort: &str,
@@ -525,19 +525,42 @@ pub async fn page(
     offset: i64,
     catalog: &Catalog,
 ) -> sqlx::Result<Page> {
-    let raw: Vec<RawRow> = raw_rows(pool, viewer, filter, sort, limit, offset)
+    if filter.tsquery.is_none() {
+        let raw: Vec<RawRow> = raw_rows(pool, viewer, filter, sort, limit, offset)
+            .try_collect()
+            .await?;
+        let total = match raw.first().and_then(|r| r.total) {
+            Some(total) => total,
+            None => match catalog.count(filter) {
+                Some(n) => n,
+                None => count(pool, viewer, filter).await?,
+            },
+        };
+        return Ok(Page {
+            rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
+            total,
+        });
+    }
+    // A search is planned for its words every time. After five runs of a prepared statement PostgreSQL may keep a
+    // generic plan, which cannot know that the query only concerns open tickets (the partial index) nor how many
+    // documents match: at 100k tickets it took 23 ms where the plan for the words takes 10.
+    let mut tx = pool.begin().await?;
+    sqlx::query_scalar!(
+        r#"select set_config('plan_cache_mode', 'force_custom_plan', true) as "mode!""#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let raw: Vec<RawRow> = raw_rows(&mut *tx, viewer, filter, sort, limit, offset)
         .try_collect()
         .await?;
     let total = match raw.first().and_then(|r| r.total) {
         Some(total) => total,
-        // A search's first page came back empty: nothing matches.
-        None if filter.tsquery.is_some() && offset == 0 => 0,
-        // The plain list, or a search's page past the end.
-        None => match catalog.count(filter) {
-            Some(n) => n,
-            None => count(pool, viewer, filter).await?,
-        },
+        // The first page came back empty: nothing matches.
+        None if offset == 0 => 0,
+        // A page past the end.
+        None => count(&mut *tx, viewer, filter).await?,
     };
+    tx.commit().await?;
     Ok(Page {
         rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
         total,
