@@ -595,6 +595,93 @@ async fn pagination_counts_and_keeps_the_query(pool: PgPool) {
     assert!(ids(&beyond).is_empty() && beyond.contains("23 tickets"));
 }
 
+/// A search's pages, in any order, are the slices of one order: nothing skipped, nothing twice, the same total on
+/// each page, and the order the plain list gives the same tickets.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_search_pages_through_its_matches_in_every_order(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    let bob = create_user(&pool, "bob", false, Locale::En).await.0;
+    let mut matching = Vec::new();
+    for i in 0..23 {
+        matching.push(
+            ticket(
+                &pool,
+                T {
+                    title: &format!("Ticket number {i:02}"),
+                    creator: if i % 3 == 0 { bob } else { ada },
+                    priority: ["low", "medium", "high"][i % 3],
+                    hours: f64::from(i32::try_from(i % 4).unwrap()),
+                    ..T::default()
+                },
+            )
+            .await,
+        );
+    }
+    // The word three times in the title and body: ranked first.
+    let best = ticket(
+        &pool,
+        T {
+            title: "Ticket about a ticket",
+            content: "This ticket again",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    matching.push(best);
+    let other = ticket(
+        &pool,
+        T {
+            title: "Holiday request",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    let app = signed_in(pool.clone()).await;
+    let page_size = |n: i32| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query("update settings set page_size = $1")
+                .bind(n)
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    };
+    for sort in [
+        "ticketid",
+        "ticketid_desc",
+        "title_desc",
+        "priority",
+        "addedby",
+        "time_desc",
+        "relevance",
+    ] {
+        // The order of the same tickets in the plain list (one page), or by rank then id.
+        page_size(200).await;
+        let expected: Vec<i64> = if sort == "relevance" {
+            std::iter::once(best)
+                .chain(matching.iter().copied().filter(|id| *id != best))
+                .collect()
+        } else {
+            let all = list(&app, &format!("sort={sort}")).await;
+            assert!(all.contains(&other), "{sort}");
+            all.into_iter().filter(|id| matching.contains(id)).collect()
+        };
+        page_size(10).await;
+        let mut seen = Vec::new();
+        for page in 1..=3 {
+            let html = app
+                .get_text(&format!("/tickets?q=ticket&sort={sort}&page={page}"))
+                .await;
+            assert!(html.contains("24 tickets"), "{sort} page {page}");
+            seen.extend(ids(&html));
+        }
+        assert_eq!(seen, expected, "{sort}");
+    }
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn csv_export_quotes_properly_and_says_when_it_is_cut(pool: PgPool) {
     let ada = create_user(&pool, "ada", false, Locale::En).await.0;
