@@ -14,9 +14,12 @@ for f in migrations/*.sql; do
     psql -q -v ON_ERROR_STOP=1 "$server/$db" -f "$f" >/dev/null
 done
 
-# Every query lives in libs/core: touch it so the macros run again and write their data to $out.
+# Every query lives in libs/core: touch it so the macros run again and write their data to $out. In a target
+# directory of its own: building with another DATABASE_URL and SQLX_OFFLINE makes cargo rebuild much of the
+# dependency tree, which would otherwise happen twice (here, then again in the next normal build).
 touch libs/core/src/lib.rs
-DATABASE_URL="$server/$db" SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$out" cargo check -q -p flicket-core --all-targets
+CARGO_TARGET_DIR="${SQLX_TARGET_DIR:-${CARGO_TARGET_DIR:-target}-sqlx}" DATABASE_URL="$server/$db" SQLX_OFFLINE=false \
+    SQLX_OFFLINE_DIR="$out" cargo check -q -p flicket-core --all-targets
 
 if [ "${1:-}" = "--check" ]; then
     if ! diff -r -q .sqlx "$out"; then
