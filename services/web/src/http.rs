@@ -1,6 +1,6 @@
 //! HTTP plumbing: security headers, static assets, small helpers.
 
-use axum::extract::{MatchedPath, Path, Request};
+use axum::extract::{MatchedPath, Path, RawQuery, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -75,19 +75,54 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
-/// `GET /static/{file}`: assets embedded in the binary, cacheable for a day.
-pub async fn static_asset(Path(file): Path<String>) -> Response {
-    match ASSETS.iter().find(|a| a.name == file) {
-        Some(a) => (
-            [
-                (header::CONTENT_TYPE, a.content_type),
-                (header::CACHE_CONTROL, "public, max-age=86400"),
-            ],
-            a.body,
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
+/// Each asset's version: the first 8 bytes of its SHA-256 in hex, computed once.
+static ASSET_VERSIONS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    use sha2::Digest;
+    ASSETS
+        .iter()
+        .map(|a| {
+            sha2::Sha256::digest(a.body)[..8]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
+        .collect()
+});
+
+fn asset(name: &str) -> Option<(&'static Asset, &'static str)> {
+    let i = ASSETS.iter().position(|a| a.name == name)?;
+    Some((&ASSETS[i], ASSET_VERSIONS.get(i)?.as_str()))
+}
+
+/// The URL pages use for an embedded asset: `/static/{name}?v={hash of its content}`, so that a browser never
+/// keeps an earlier release's script or style sheet after a deploy, and may keep this one for good.
+pub fn asset_url(name: &str) -> String {
+    match asset(name) {
+        Some((a, version)) => format!("/static/{}?v={version}", a.name),
+        None => format!("/static/{name}"),
     }
+}
+
+/// `GET /static/{file}`: assets embedded in the binary. Asked for with the version of this content (the URL pages
+/// carry), it may be cached for a year as is; without it, or with another release's version (another replica during
+/// a rolling deploy), for five minutes only.
+pub async fn static_asset(Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let Some((a, version)) = asset(&file) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let cache = if query.is_some_and(|q| q.strip_prefix("v=") == Some(version)) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, max-age=300"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CACHE_CONTROL, cache),
+        ],
+        a.body,
+    )
+        .into_response()
 }
 
 /// Text typed into a search field, made safe to query with: trimmed, control characters (NUL among them) dropped,

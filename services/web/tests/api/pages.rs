@@ -41,12 +41,53 @@ async fn every_page_carries_the_security_headers(pool: PgPool) {
         assert_eq!(h["referrer-policy"], "same-origin");
     }
     let css = app.get("/static/flicket.css").await;
-    assert_eq!(css.headers()["cache-control"], "public, max-age=86400");
     assert!(
         css.headers()["content-type"]
             .to_str()
             .unwrap()
             .starts_with("text/css")
+    );
+}
+
+/// Pages link their style sheet and script by a version derived from the content: that URL may be cached for
+/// good, while an unversioned or stale URL (a page of an earlier release) is cached briefly, so a deploy's new script
+/// reaches browsers with the next page.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn assets_are_linked_by_version_and_cached_accordingly(pool: PgPool) {
+    use sha2::Digest;
+    let app = spawn_app(pool).await;
+    let page = app.get_text("/login").await;
+    let css_body = app.get("/static/flicket.css").await.bytes().await.unwrap();
+    let hex: String = sha2::Sha256::digest(&css_body)[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let url = format!("/static/flicket.css?v={hex}");
+    assert!(page.contains(&format!("href=\"{url}\"")), "{page}");
+    let current = app.get(&url).await;
+    assert_eq!(current.status(), StatusCode::OK);
+    assert_eq!(
+        current.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(current.bytes().await.unwrap(), css_body);
+    for stale in [
+        "/static/flicket.css",
+        "/static/flicket.css?v=0123456789abcdef",
+        "/static/flicket.css?v=",
+        "/static/flicket.css?v=%00%FF&v=x",
+    ] {
+        let resp = app.get(stale).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{stale}");
+        assert_eq!(
+            resp.headers()["cache-control"],
+            "public, max-age=300",
+            "{stale}"
+        );
+    }
+    assert_eq!(
+        app.get("/static/nothing.js?v=1").await.status(),
+        StatusCode::NOT_FOUND
     );
 }
 
