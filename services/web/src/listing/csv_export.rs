@@ -111,8 +111,15 @@ fn async_stream(
                     return;
                 }
             };
-            let mut rows =
-                ticket_list::stream(&state.pool, viewer, &filter, &sort, limit, &catalog);
+            let mut db = match ticket_list::read_transaction(&state.pool, &filter).await {
+                Ok(db) => db,
+                Err(e) => {
+                    tracing::error!(error = %e, "CSV export failed");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            };
+            let mut rows = ticket_list::stream(&mut *db, viewer, &filter, &sort, limit, &catalog);
             while let Some(row) = rows.next().await {
                 let item = match row {
                     Ok(r) => Ok(row_line(&r, &base_url, &not_assigned)),

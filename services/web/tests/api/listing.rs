@@ -682,6 +682,86 @@ async fn a_search_pages_through_its_matches_in_every_order(pool: PgPool) {
     }
 }
 
+/// The CSV export of a search holds its matches in relevance order (title, then body, then replies), closed ones
+/// only when asked for; the same every time, including past the fifth run of its statement on a connection, from
+/// which PostgreSQL may reuse a generic plan (the export runs in `read_transaction`).
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_csv_export_of_a_search_holds_its_matches_in_order(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    let in_reply = ticket(
+        &pool,
+        T {
+            title: "Third",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    reply(&pool, in_reply, ada, "The printer again", 0.0).await;
+    let in_body = ticket(
+        &pool,
+        T {
+            title: "Second",
+            content: "My printer is jammed",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    let in_title = ticket(
+        &pool,
+        T {
+            title: "Printer jammed",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    let closed = ticket(
+        &pool,
+        T {
+            title: "Old printer",
+            creator: ada,
+            status: "closed",
+            ..T::default()
+        },
+    )
+    .await;
+    ticket(
+        &pool,
+        T {
+            title: "Unrelated",
+            creator: ada,
+            ..T::default()
+        },
+    )
+    .await;
+    let app = signed_in(pool).await;
+    let exported = |body: String| -> Vec<i64> {
+        csv::Reader::from_reader(body.as_bytes())
+            .records()
+            .map(|r| r.unwrap()[0].parse().unwrap())
+            .collect()
+    };
+    for run in 0..8 {
+        assert_eq!(
+            exported(app.get_text("/tickets.csv?q=printer").await),
+            [in_title, in_body, in_reply],
+            "run {run}"
+        );
+    }
+    let with_closed = exported(
+        app.get_text("/tickets.csv?q=printer&include_closed=1")
+            .await,
+    );
+    assert_eq!(with_closed.len(), 4);
+    assert!(with_closed.contains(&closed));
+    assert_eq!(
+        exported(app.get_text("/tickets.csv?q=printer&sort=ticketid").await),
+        [in_reply, in_body, in_title]
+    );
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn csv_export_quotes_properly_and_says_when_it_is_cut(pool: PgPool) {
     let ada = create_user(&pool, "ada", false, Locale::En).await.0;
