@@ -188,11 +188,14 @@ struct RawRow {
 // the window buffered every match's whole row before the sort could start.
 //
 // Each order is its own statement so that PostgreSQL plans it with its index; `$joins` names the side tables that
-// order needs. The filters (`$where`) are the same text in both shapes and in `count`.
+// order needs. The filters (`$where`) are the same text in every shape and in `count`.
 macro_rules! list_statement {
-    // The list's filters and scope (`$1` the viewer, `$2`… the filter), the same text in both shapes.
+    // The parameters, and the list's filters and scope (`$1` the viewer, `$2`… the filter), the same in every shape.
     ($shape:ident, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal) => {
-        list_statement!(@ $shape, $db, $viewer, $f, $limit, $offset, $joins, $order,
+        list_statement!(@ $shape, $db,
+            [$viewer.0, $f.department, $f.category, $f.status, $f.user, $f.assignee, $f.creator, $f.tsquery,
+             $f.include_closed, $f.scope.as_str(), $limit, $offset, $f.priority],
+            $joins, $order,
             r#"
                    where ($2::bigint is null
                           or t.category_id in (select dc.category_id from categories dc where dc.department_id = $2))
@@ -208,10 +211,22 @@ macro_rules! list_statement {
                      and ($10 <> 'assigned' or t.assignee_id = $1)
                      and ($10 <> 'subscribed'
                           or exists (select 1 from subscriptions sub
-                                     where sub.ticket_id = t.ticket_id and sub.user_id = $1))"#)
+                                     where sub.ticket_id = t.ticket_id and sub.user_id = $1))"#,
+            // A search's condition. It names the open and the closed case apart, so that PostgreSQL uses the partial
+            // GIN index of open tickets alone, or ORs it with the closed one's when closed tickets are asked for.
+            r#"
+                     and ((t.search @@ to_tsquery('simple', f_unaccent($8)) and not t.is_closed)
+                          or (t.search @@ to_tsquery('simple', f_unaccent($8)) and t.is_closed
+                              and ($4::bigint is not null or $9)))"#,
+            // The page's columns, the same in every shape.
+            r#"select t.ticket_id, t.title, t.priority_id, t.status_id, t.category_id,
+                      (select x.name from users x where x.user_id = t.creator_id) as "creator!",
+                      (select x.name from users x where x.user_id = t.assignee_id) as "assignee?",
+                      t.created_at, t.last_activity_at, t.reply_count,
+                      (t.hours + t.reply_hours) as "total_hours!","#)
     };
-    (@ plain, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal,
-     $where:literal) => {
+    (@ plain, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
+     $where:literal, $text:literal, $columns:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with page as materialized (
@@ -221,28 +236,12 @@ macro_rules! list_statement {
                    order by "# + $order + r#"
                    limit $11 offset $12
                )
-               select t.ticket_id, t.title, t.priority_id, t.status_id, t.category_id,
-                      (select x.name from users x where x.user_id = t.creator_id) as "creator!",
-                      (select x.name from users x where x.user_id = t.assignee_id) as "assignee?",
-                      t.created_at, t.last_activity_at, t.reply_count,
-                      (t.hours + t.reply_hours) as "total_hours!",
+               "# + $columns + r#"
                       null::bigint as "total?"
                from page
                join tickets t on t.ticket_id = page.ticket_id "# + $joins + r#"
                order by "# + $order,
-            $viewer.0,
-            $f.department,
-            $f.category,
-            $f.status,
-            $f.user,
-            $f.assignee,
-            $f.creator,
-            $f.tsquery,
-            $f.include_closed,
-            $f.scope.as_str(),
-            $limit,
-            $offset,
-            $f.priority
+            $($arg),*
         )
         .fetch($db)
         .boxed()
@@ -250,16 +249,13 @@ macro_rules! list_statement {
     // A search by relevance, the usual one: the matches' ids and ranks only are kept (narrow rows), counted, and
     // the page taken from them by a top-N sort; at 100k tickets ~15 % cheaper than gathering the whole order into
     // an array as the other orders do, which must carry their sort keys.
-    (@ ranked, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal,
-     $where:literal) => {
+    (@ ranked, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
+     $where:literal, $text:literal, $columns:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with matches as materialized (
                    select t.ticket_id, ts_rank(t.search, to_tsquery('simple', f_unaccent($8))) as rank
-                   from tickets t "# + $where + r#"
-                     and ((t.search @@ to_tsquery('simple', f_unaccent($8)) and not t.is_closed)
-                          or (t.search @@ to_tsquery('simple', f_unaccent($8)) and t.is_closed
-                              and ($4::bigint is not null or $9)))
+                   from tickets t "# + $where + $text + r#"
                ),
                page as materialized (
                    select t.ticket_id, t.rank, (select count(*) from matches) as total
@@ -267,71 +263,35 @@ macro_rules! list_statement {
                    order by "# + $order + r#"
                    limit $11 offset $12
                )
-               select t.ticket_id, t.title, t.priority_id, t.status_id, t.category_id,
-                      (select x.name from users x where x.user_id = t.creator_id) as "creator!",
-                      (select x.name from users x where x.user_id = t.assignee_id) as "assignee?",
-                      t.created_at, t.last_activity_at, t.reply_count,
-                      (t.hours + t.reply_hours) as "total_hours!",
+               "# + $columns + r#"
                       page.total as "total?"
                from page
                join tickets t on t.ticket_id = page.ticket_id
                order by "# + $order,
-            $viewer.0,
-            $f.department,
-            $f.category,
-            $f.status,
-            $f.user,
-            $f.assignee,
-            $f.creator,
-            $f.tsquery,
-            $f.include_closed,
-            $f.scope.as_str(),
-            $limit,
-            $offset,
-            $f.priority
+            $($arg),*
         )
         .fetch($db)
         .boxed()
     };
-    // The search names the open and the closed case apart, so that PostgreSQL uses the partial GIN index of open
-    // tickets alone, or ORs it with the closed one's when closed tickets are asked for. Array bounds are `int`:
-    // the offset and the end are capped far beyond any page a person or the CSV export can ask for.
-    (@ search, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal,
-     $where:literal) => {
+    // A search in another order. Array bounds are `int`: the offset and the end are capped far beyond any page a
+    // person or the CSV export can ask for.
+    (@ search, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
+     $where:literal, $text:literal, $columns:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with matches as materialized (
                    select count(*) as total,
                           (array_agg(t.ticket_id order by "# + $order + r#"))
                               [least($12::bigint, 2000000000)::int + 1 : least($12::bigint + $11::bigint, 2000000000)::int] as ids
-                   from tickets t "# + $joins + $where + r#"
-                     and ((t.search @@ to_tsquery('simple', f_unaccent($8)) and not t.is_closed)
-                          or (t.search @@ to_tsquery('simple', f_unaccent($8)) and t.is_closed
-                              and ($4::bigint is not null or $9)))
+                   from tickets t "# + $joins + $where + $text + r#"
                )
-               select t.ticket_id, t.title, t.priority_id, t.status_id, t.category_id,
-                      (select x.name from users x where x.user_id = t.creator_id) as "creator!",
-                      (select x.name from users x where x.user_id = t.assignee_id) as "assignee?",
-                      t.created_at, t.last_activity_at, t.reply_count,
-                      (t.hours + t.reply_hours) as "total_hours!",
+               "# + $columns + r#"
                       matches.total as "total?"
                from matches
                cross join lateral unnest(matches.ids) with ordinality as page(ticket_id, n)
                join tickets t on t.ticket_id = page.ticket_id
                order by page.n"#,
-            $viewer.0,
-            $f.department,
-            $f.category,
-            $f.status,
-            $f.user,
-            $f.assignee,
-            $f.creator,
-            $f.tsquery,
-            $f.include_closed,
-            $f.scope.as_str(),
-            $limit,
-            $offset,
-            $f.priority
+            $($arg),*
         )
         .fetch($db)
         .boxed()

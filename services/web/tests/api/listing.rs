@@ -67,6 +67,44 @@ async fn reply(pool: &PgPool, ticket: i64, author: i64, content: &str, hours: f6
     .unwrap();
 }
 
+/// Three tickets holding a word in their title, body and one reply (the given texts), created reply first, then
+/// body, then title (so ids run against the ranking); returned as [title, body, reply].
+async fn word_in_title_body_and_reply(pool: &PgPool, creator: i64, texts: [&str; 3]) -> [i64; 3] {
+    let [title, body, reply_text] = texts;
+    let in_reply = ticket(
+        pool,
+        T {
+            title: "Unrelated title",
+            content: "Unrelated body",
+            creator,
+            ..T::default()
+        },
+    )
+    .await;
+    reply(pool, in_reply, creator, reply_text, 0.0).await;
+    let in_body = ticket(
+        pool,
+        T {
+            title: "Another title",
+            content: body,
+            creator,
+            ..T::default()
+        },
+    )
+    .await;
+    let in_title = ticket(
+        pool,
+        T {
+            title,
+            content: "Nothing to see",
+            creator,
+            ..T::default()
+        },
+    )
+    .await;
+    [in_title, in_body, in_reply]
+}
+
 /// The ticket ids shown on a list page, in order.
 fn ids(html: &str) -> Vec<i64> {
     let mut out = Vec::new();
@@ -473,35 +511,10 @@ async fn search_treats_a_ticket_and_its_replies_as_one_ranked_document(pool: PgP
     );
 
     // Ranking: title, then body, then a reply; the page says how many match.
-    let in_reply = ticket(
+    let [in_title, in_body, in_reply] = word_in_title_body_and_reply(
         &pool,
-        T {
-            title: "Souris",
-            content: "Elle ne répond plus",
-            creator: ada,
-            ..T::default()
-        },
-    )
-    .await;
-    reply(&pool, in_reply, ada, "Voir aussi le clavier", 0.0).await;
-    let in_body = ticket(
-        &pool,
-        T {
-            title: "Poste lent",
-            content: "Le clavier colle",
-            creator: ada,
-            ..T::default()
-        },
-    )
-    .await;
-    let in_title = ticket(
-        &pool,
-        T {
-            title: "Clavier cassé",
-            content: "Touches manquantes",
-            creator: ada,
-            ..T::default()
-        },
+        ada,
+        ["Clavier cassé", "Le clavier colle", "Voir aussi le clavier"],
     )
     .await;
     assert_eq!(list(&app, "q=clavier").await, [in_title, in_body, in_reply]);
@@ -688,33 +701,14 @@ async fn a_search_pages_through_its_matches_in_every_order(pool: PgPool) {
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn a_csv_export_of_a_search_holds_its_matches_in_order(pool: PgPool) {
     let ada = create_user(&pool, "ada", false, Locale::En).await.0;
-    let in_reply = ticket(
+    let [in_title, in_body, in_reply] = word_in_title_body_and_reply(
         &pool,
-        T {
-            title: "Third",
-            creator: ada,
-            ..T::default()
-        },
-    )
-    .await;
-    reply(&pool, in_reply, ada, "The printer again", 0.0).await;
-    let in_body = ticket(
-        &pool,
-        T {
-            title: "Second",
-            content: "My printer is jammed",
-            creator: ada,
-            ..T::default()
-        },
-    )
-    .await;
-    let in_title = ticket(
-        &pool,
-        T {
-            title: "Printer jammed",
-            creator: ada,
-            ..T::default()
-        },
+        ada,
+        [
+            "Printer jammed",
+            "My printer is jammed",
+            "The printer again",
+        ],
     )
     .await;
     let closed = ticket(
