@@ -27,6 +27,7 @@ pub const KNOWN_VARS: &[(&str, bool)] = &[
     ("FLICKET_ADMIN_EMAIL", false),
     ("FLICKET_ADMIN_PASSWORD", true),
     ("FLICKET_SMTP_ALLOW_PRIVATE", false),
+    ("FLICKET_TRUSTED_PROXIES", false),
 ];
 
 /// Development secret used when `FLICKET_SECRET_KEY` is unset; refused for an https base URL.
@@ -105,6 +106,9 @@ pub struct Config {
     /// Whether the SMTP host may be a loopback/private address and the port any port (a development mail sink).
     /// Off by default: in production the SSRF guard refuses internal addresses.
     pub smtp_allow_private: bool,
+    /// The reverse proxies (an ingress controller, a load balancer) whose `X-Forwarded-For` is believed, as networks.
+    /// Empty by default: the client is the peer of the connection.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl std::fmt::Debug for Config {
@@ -132,8 +136,59 @@ impl std::fmt::Debug for Config {
                 &self.admin_password.as_ref().map(|_| "[redacted]"),
             )
             .field("smtp_allow_private", &self.smtp_allow_private)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
+}
+
+/// `10.0.0.0/8, 192.168.1.7` → networks (a bare address is a network of one).
+fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| {
+            v.parse::<ipnet::IpNet>()
+                .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| {
+                    invalid(
+                        "FLICKET_TRUSTED_PROXIES",
+                        "must be addresses or networks (such as 10.0.0.0/8), separated by commas",
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The address of the client of a request that came from `peer`: `peer` itself, unless it is one of the trusted
+/// proxies; then `X-Forwarded-For` (`forwarded_for`, every value of the header in order) read from the right, each
+/// trusted proxy skipped, and the first address that is not one is the client. A malformed entry stops the walk at
+/// the last address known good (the proxy that added it), so a forged header can never choose an arbitrary address
+/// past a proxy that does not append to it properly.
+pub fn client_address<'a>(
+    peer: std::net::IpAddr,
+    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let mut client = peer.to_canonical();
+    if !is_trusted(&client) {
+        return client;
+    }
+    for value in forwarded_for.rev() {
+        for entry in value.rsplit(',') {
+            match entry.trim().parse::<std::net::IpAddr>() {
+                Ok(ip) => {
+                    client = ip.to_canonical();
+                    if !is_trusted(&client) {
+                        return client;
+                    }
+                }
+                Err(_) => return client,
+            }
+        }
+    }
+    client
 }
 
 /// Replaces the password of a URL such as `postgres://user:pw@host/db` with `***`.
@@ -250,6 +305,11 @@ impl Config {
             admin_email: env.get("FLICKET_ADMIN_EMAIL")?,
             admin_password: env.get("FLICKET_ADMIN_PASSWORD")?.map(SecretString::from),
             smtp_allow_private: env.parse("FLICKET_SMTP_ALLOW_PRIVATE", false)?,
+            trusted_proxies: env
+                .get("FLICKET_TRUSTED_PROXIES")?
+                .map(|v| parse_networks(&v))
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 
@@ -326,6 +386,51 @@ mod tests {
         list.iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn trusted_proxies_parse_and_resolve_the_client_from_the_right() {
+        let c = Config::from_vars(vars(&[(
+            "FLICKET_TRUSTED_PROXIES",
+            " 10.0.0.0/8, 192.168.1.7 ,fd00::/8",
+        )]))
+        .unwrap();
+        assert_eq!(c.trusted_proxies.len(), 3);
+        assert!(Config::from_vars(vars(&[("FLICKET_TRUSTED_PROXIES", "10.0.0.0/33")])).is_err());
+        assert!(Config::from_vars(vars(&[("FLICKET_TRUSTED_PROXIES", "ingress")])).is_err());
+        assert!(
+            Config::from_vars(vars(&[]))
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+
+        let t = &c.trusted_proxies;
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let client =
+            |peer: &str, xff: &[&str]| client_address(ip(peer), xff.iter().copied(), t).to_string();
+        // An untrusted peer is the client, whatever it claims.
+        assert_eq!(client("203.0.113.1", &["198.51.100.1"]), "203.0.113.1");
+        // Through a trusted proxy: the right-most address that is not a trusted proxy.
+        assert_eq!(client("10.1.2.3", &["198.51.100.1"]), "198.51.100.1");
+        assert_eq!(
+            client("10.1.2.3", &["1.1.1.1, 198.51.100.1, 10.9.9.9"]),
+            "198.51.100.1"
+        );
+        assert_eq!(
+            client("10.1.2.3", &["1.1.1.1", "198.51.100.1, 192.168.1.7"]),
+            "198.51.100.1"
+        );
+        // Only proxies all the way: the left-most; no header at all: the proxy itself.
+        assert_eq!(client("10.1.2.3", &["10.0.0.5"]), "10.0.0.5");
+        assert_eq!(client("10.1.2.3", &[]), "10.1.2.3");
+        // A malformed entry stops at the last good address.
+        assert_eq!(client("10.1.2.3", &["198.51.100.1, garbage"]), "10.1.2.3");
+        assert_eq!(client("10.1.2.3", &["garbage, 10.0.0.9"]), "10.0.0.9");
+        assert_eq!(client("10.1.2.3", &[""]), "10.1.2.3");
+        // IPv4 seen through an IPv6 socket is the IPv4 address.
+        assert_eq!(client("::ffff:10.1.2.3", &["2001:db8::1"]), "2001:db8::1");
+        assert_eq!(client("::ffff:203.0.113.1", &[]), "203.0.113.1");
     }
 
     #[test]

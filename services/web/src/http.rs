@@ -125,6 +125,51 @@ pub async fn static_asset(Path(file): Path<String>, RawQuery(query): RawQuery) -
         .into_response()
 }
 
+/// The client's address: the peer of the connection, or, when that peer is one of `FLICKET_TRUSTED_PROXIES`, the
+/// address `X-Forwarded-For` gives past the trusted proxies (see `flicket_core::config::client_address`). What the
+/// sign-in and token limits count per address and what the audit log records.
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
+impl ClientIp {
+    /// The client's address of a request from `peer` with these headers.
+    pub fn resolve(
+        config: &flicket_core::Config,
+        peer: std::net::IpAddr,
+        headers: &axum::http::HeaderMap,
+    ) -> Self {
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            // A value that is not text stops the walk like any malformed entry.
+            .map(|v| v.to_str().unwrap_or(""))
+            .collect::<Vec<_>>();
+        Self(
+            flicket_core::config::client_address(
+                peer,
+                forwarded.into_iter(),
+                &config.trusted_proxies,
+            )
+            .to_string(),
+        )
+    }
+}
+
+impl axum::extract::FromRequestParts<crate::state::AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        Ok(Self::resolve(&state.config, peer, &parts.headers))
+    }
+}
+
 /// Text typed into a search field, made safe to query with: trimmed, control characters (NUL among them) dropped,
 /// at most `max` characters.
 pub fn typed_text(raw: &str, max: usize) -> String {

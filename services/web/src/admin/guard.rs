@@ -1,9 +1,7 @@
 //! Who may enter the admin area and the department management: extractors for handlers, and a middleware on the
 //! whole `/admin` router so that a route added without the extractor is still refused (deny by default).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequestParts, Request};
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -69,21 +67,7 @@ pub async fn require_admin(req: Request, next: Next) -> Response {
 }
 
 /// The client's address, for the audit log.
-#[derive(Clone)]
-pub struct ClientIp(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_default(),
-        ))
-    }
-}
+pub use crate::http::ClientIp;
 
 /// Starts the transaction of an admin action on accounts or groups: locks the admin set (see
 /// `user_admin::lock_admin_set`) and checks, under that lock, that the actor is still an enabled admin — the session

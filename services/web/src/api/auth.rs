@@ -5,7 +5,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
+
+use crate::http::ClientIp;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
@@ -102,10 +104,10 @@ fn basic(headers: &HeaderMap) -> Option<(String, String)> {
               (status = 429, body = super::error::ApiErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> Result<(StatusCode, Json<TokenResponse>), ApiError> {
-    let (token, expires_at) = issue_token(&state, addr.ip(), &headers).await?;
+    let (token, expires_at) = issue_token(&state, &ip, &headers).await?;
     Ok((
         StatusCode::CREATED,
         Json(TokenResponse { token, expires_at }),
@@ -116,18 +118,17 @@ pub async fn create_token(
 /// `/flicket-api/tokens`); returns the token and when it expires.
 pub(crate) async fn issue_token(
     state: &AppState,
-    ip: std::net::IpAddr,
+    ip: &str,
     headers: &HeaderMap,
 ) -> Result<(String, DateTime<Utc>), ApiError> {
     let (login, pass) = basic(headers).ok_or_else(ApiError::unauthorized)?;
-    let ip = ip.to_string();
     let account_key: String = login
         .to_lowercase()
         .chars()
         .filter(|c| !c.is_control())
         .take(254)
         .collect();
-    let recent = login_attempts::recent_failures(&state.pool, &account_key, &ip, 15 * 60).await?;
+    let recent = login_attempts::recent_failures(&state.pool, &account_key, ip, 15 * 60).await?;
     if recent.account >= 10 || recent.ip >= 50 {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -146,7 +147,7 @@ pub(crate) async fn issue_token(
     let user = match user {
         Some(u) if !u.disabled && verified != Verified::No => u,
         _ => {
-            login_attempts::record(&state.pool, &account_key, &ip, false).await?;
+            login_attempts::record(&state.pool, &account_key, ip, false).await?;
             return Err(ApiError::unauthorized());
         }
     };
@@ -160,7 +161,7 @@ pub(crate) async fn issue_token(
         expires_at,
     )
     .await?;
-    login_attempts::record(&mut *tx, &account_key, &ip, true).await?;
+    login_attempts::record(&mut *tx, &account_key, ip, true).await?;
     tx.commit().await?;
     Ok((token, expires_at))
 }

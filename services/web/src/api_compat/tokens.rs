@@ -2,7 +2,9 @@
 //! shape (`200 {"token": …}`).
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
+
+use crate::http::ClientIp;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
@@ -19,10 +21,10 @@ pub struct Token {
 /// earlier one cannot be handed out again).
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<std::net::SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> Result<Json<Token>, ApiError> {
-    let (token, _expires_at) = issue_token(&state, addr.ip(), &headers).await?;
+    let (token, _expires_at) = issue_token(&state, &ip, &headers).await?;
     Ok(Json(Token { token }))
 }
 

@@ -4,11 +4,9 @@
 //! argon2 verification for unknown users). Failures are counted per account and per address in PostgreSQL, so the
 //! limit holds across replicas.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -22,7 +20,7 @@ use serde::Deserialize;
 use super::MaybeUser;
 use super::cookies::SESSION_MAX_AGE_SECS;
 use crate::error::AppError;
-use crate::http::safe_next;
+use crate::http::{ClientIp, safe_next};
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
 
@@ -90,10 +88,9 @@ pub async fn submit(
     ctx: PageCtx,
     jar: CookieJar,
     headers: HeaderMap,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
-    let ip = addr.ip().to_string();
     let login = form.username.trim();
     let account_key: String = login
         .to_lowercase()

@@ -191,6 +191,92 @@ async fn repeated_failures_are_rate_limited_whether_or_not_the_account_exists(po
     }
 }
 
+/// Behind a reverse proxy (an ingress), every connection comes from the proxy: the per-address sign-in limit must
+/// count the client `X-Forwarded-For` names when, and only when, the proxy is trusted (`FLICKET_TRUSTED_PROXIES`).
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_sign_in_limit_counts_clients_behind_a_trusted_proxy(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    // 50 recent failures from one client address (the limit), each for another account.
+    sqlx::query(
+        "insert into login_attempts (account_key, ip, succeeded)
+         select 'someone' || n, '203.0.113.5', false from generate_series(1, 50) n",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let login_from = |app: &TestApp, forwarded_for: &'static str, password: &'static str| {
+        let app_client = app.client.clone();
+        let url = app.url("/login");
+        async move {
+            let page = app_client
+                .get(&url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let token = csrf_from(&page);
+            app_client
+                .post(&url)
+                .header("x-forwarded-for", forwarded_for)
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("username", "ada"),
+                    ("password", password),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+
+    // The test client connects from 127.0.0.1: trusted as a proxy here.
+    let mut config = test_config();
+    config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    let proxied = spawn_app_with(pool.clone(), config).await;
+    assert_eq!(
+        login_from(&proxied, "203.0.113.5", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the limited client, through the proxy"
+    );
+    assert_eq!(
+        login_from(&proxied, "203.0.113.5, 127.0.0.1", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS,
+        "past a chain of trusted proxies"
+    );
+    // Another client through the same proxy is not held back; a failure is recorded under its own address.
+    assert_eq!(
+        login_from(&proxied, "198.51.100.7", "wrong password").await,
+        StatusCode::UNAUTHORIZED
+    );
+    let ip: String = sqlx::query_scalar(
+        "select ip from login_attempts where account_key = 'ada' order by login_attempt_id desc limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(ip, "198.51.100.7");
+    // A client cannot hide behind an address it writes itself: only the entry the proxy appended counts.
+    assert_eq!(
+        login_from(&proxied, "198.51.100.99, 203.0.113.5", PASSWORD).await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        login_from(&proxied, "not-an-address", PASSWORD).await,
+        StatusCode::SEE_OTHER,
+        "a malformed header counts as the proxy itself"
+    );
+
+    // Without trusted proxies the header is ignored: it can neither lift nor impose the limit.
+    let direct = spawn_app(pool).await;
+    assert_eq!(
+        login_from(&direct, "203.0.113.5", PASSWORD).await,
+        StatusCode::SEE_OTHER
+    );
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn hostile_input_is_refused_without_a_server_error(pool: PgPool) {
     let app = spawn_app(pool).await;
