@@ -23,8 +23,15 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(serde_json::json!({ "postgres": postgres })))
 }
 
-/// Prometheus text format.
-pub async fn metrics() -> impl IntoResponse {
+/// Prometheus text format, to direct connections only (Prometheus scraping the pod). A request that came through a
+/// reverse proxy carries `X-Forwarded-For` or `Forwarded` (the ingress adds it and a client cannot take it away):
+/// it gets the plain 404 of an unknown page, so the public address never shows the service's internals.
+pub async fn metrics(headers: axum::http::HeaderMap) -> axum::response::Response {
+    if headers.contains_key("x-forwarded-for")
+        || headers.contains_key(axum::http::header::FORWARDED)
+    {
+        return crate::error::AppError::NotFound.into_response();
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -32,4 +39,5 @@ pub async fn metrics() -> impl IntoResponse {
         )],
         flicket_core::telemetry::metrics_handle().render(),
     )
+        .into_response()
 }

@@ -114,6 +114,27 @@ async fn readyz_follows_postgres(pool: PgPool) {
             .await
             .contains("http_requests_total")
     );
+    // Through a reverse proxy (the ingress adds one of these headers) the metrics are not shown.
+    for (name, value) in [
+        ("x-forwarded-for", "203.0.113.5"),
+        ("forwarded", "for=203.0.113.5"),
+    ] {
+        let proxied = app
+            .client
+            .get(app.url("/metrics"))
+            .header(name, value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(proxied.status(), StatusCode::NOT_FOUND, "{name}");
+        assert!(
+            !proxied
+                .text()
+                .await
+                .unwrap()
+                .contains("http_requests_total")
+        );
+    }
 
     let unreachable = PgPoolOptions::new()
         .acquire_timeout(std::time::Duration::from_secs(1))
