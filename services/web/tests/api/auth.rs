@@ -191,6 +191,23 @@ async fn repeated_failures_are_rate_limited_whether_or_not_the_account_exists(po
     }
 }
 
+/// Signs in as ada with this `X-Forwarded-For`.
+async fn login_from(app: &TestApp, forwarded_for: &str, password: &str) -> StatusCode {
+    let token = app.csrf("/login").await;
+    app.client
+        .post(app.url("/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("username", "ada"),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 /// Behind a reverse proxy (an ingress), every connection comes from the proxy: the per-address sign-in limit must
 /// count the client `X-Forwarded-For` names when, and only when, the proxy is trusted (`FLICKET_TRUSTED_PROXIES`).
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
@@ -204,34 +221,6 @@ async fn the_sign_in_limit_counts_clients_behind_a_trusted_proxy(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
-    let login_from = |app: &TestApp, forwarded_for: &'static str, password: &'static str| {
-        let app_client = app.client.clone();
-        let url = app.url("/login");
-        async move {
-            let page = app_client
-                .get(&url)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
-            let token = csrf_from(&page);
-            app_client
-                .post(&url)
-                .header("x-forwarded-for", forwarded_for)
-                .form(&[
-                    ("csrf_token", token.as_str()),
-                    ("username", "ada"),
-                    ("password", password),
-                ])
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-
     // The test client connects from 127.0.0.1: trusted as a proxy here.
     let mut config = test_config();
     config.trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
