@@ -6,8 +6,6 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
-
-use crate::http::ClientIp;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
@@ -23,6 +21,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ApiError;
+use crate::http::ClientIp;
 use crate::state::AppState;
 
 /// How long a token lives.

@@ -3,12 +3,11 @@
 
 use axum::Json;
 use axum::extract::State;
-
-use crate::http::ClientIp;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
 use crate::api::{ApiError, ApiUser, issue_token, revoke_token};
+use crate::http::ClientIp;
 use crate::state::AppState;
 
 /// Flicket's token answer.
