@@ -188,7 +188,7 @@ struct RawRow {
 // the window buffered every match's whole row before the sort could start.
 //
 // Each order is its own statement so that PostgreSQL plans it with its index; `$joins` names the side tables that
-// order needs. The filters (`$where`) are the same text in every shape and in `count`.
+// order needs. The filters (`$where`) are the same text in every shape, `count` included.
 macro_rules! list_statement {
     // The parameters, and the list's filters and scope (`$1` the viewer, `$2`… the filter), the same in every shape.
     ($shape:ident, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal) => {
@@ -295,6 +295,20 @@ macro_rules! list_statement {
         )
         .fetch($db)
         .boxed()
+    };
+    // How many tickets match, search or not (`$8` null). `limit $11 offset $12` is given `null` and 0 (no limit):
+    // it keeps the parameters of the other shapes, so the filters are the same text.
+    (@ count, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
+     $where:literal, $text:literal, $columns:literal) => {
+        sqlx::query_scalar!(
+            r#"select count(*) as "n!"
+               from (select 1
+                     from tickets t "# + $where + r#"
+                       and ($8::text is null or true "# + $text + r#")
+                     limit $11 offset $12) matching"#,
+            $($arg),*
+        )
+        .fetch_one($db)
     };
 }
 
@@ -652,41 +666,7 @@ pub async fn read_transaction(
 /// search's page past the end).
 #[tracing::instrument(skip_all, err)]
 pub async fn count<'c>(db: impl Db<'c>, viewer: UserId, f: &TicketFilter) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"select count(*) as "n!"
-           from tickets t
-           where ($2::bigint is null
-                  or t.category_id in (select dc.category_id from categories dc where dc.department_id = $2))
-             and ($3::bigint is null or t.category_id = $3)
-             and ($4::bigint is null or t.status_id = $4)
-             and ($5::bigint is null or t.creator_id = $5 or t.assignee_id = $5)
-             and ($6::bigint is null or t.assignee_id = $6)
-             and ($7::bigint is null or t.creator_id = $7)
-             and ($11::bigint is null or t.priority_id = $11)
-             and ($4::bigint is not null or $9 or not t.is_closed)
-             and ($10 <> 'mine' or t.creator_id = $1 or t.assignee_id = $1)
-             and ($10 <> 'created' or t.creator_id = $1)
-             and ($10 <> 'assigned' or t.assignee_id = $1)
-             and ($10 <> 'subscribed'
-                  or exists (select 1 from subscriptions sub where sub.ticket_id = t.ticket_id and sub.user_id = $1))
-             and ($8::text is null
-                  or (t.search @@ to_tsquery('simple', f_unaccent($8)) and not t.is_closed)
-                  or (t.search @@ to_tsquery('simple', f_unaccent($8)) and t.is_closed
-                      and ($4::bigint is not null or $9)))"#,
-        viewer.0,
-        f.department,
-        f.category,
-        f.status,
-        f.user,
-        f.assignee,
-        f.creator,
-        f.tsquery,
-        f.include_closed,
-        f.scope.as_str(),
-        f.priority
-    )
-    .fetch_one(db)
-    .await
+    list_statement!(count, db, viewer, f, None::<i64>, 0_i64, "", "").await
 }
 
 /// A choice in a filter.
