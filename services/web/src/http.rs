@@ -75,39 +75,41 @@ const ASSETS: &[Asset] = &[
     },
 ];
 
-/// Each asset's version: the first 8 bytes of its SHA-256 in hex, computed once.
-static ASSET_VERSIONS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
-    use sha2::Digest;
-    ASSETS
-        .iter()
-        .map(|a| {
-            sha2::Sha256::digest(a.body)[..8]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        })
-        .collect()
-});
+/// Each asset's version (the first 8 bytes of its SHA-256 in hex) and versioned URL, computed once.
+static ASSET_VERSIONS: std::sync::LazyLock<Vec<(String, String)>> =
+    std::sync::LazyLock::new(|| {
+        use sha2::Digest;
+        ASSETS
+            .iter()
+            .map(|a| {
+                let version: String = sha2::Sha256::digest(a.body)[..8]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                let url = format!("/static/{}?v={version}", a.name);
+                (version, url)
+            })
+            .collect()
+    });
 
-fn asset(name: &str) -> Option<(&'static Asset, &'static str)> {
+/// An asset, its version and its versioned URL.
+fn asset(name: &str) -> Option<(&'static Asset, &'static str, &'static str)> {
     let i = ASSETS.iter().position(|a| a.name == name)?;
-    Some((&ASSETS[i], ASSET_VERSIONS.get(i)?.as_str()))
+    let (version, url) = ASSET_VERSIONS.get(i)?;
+    Some((&ASSETS[i], version.as_str(), url.as_str()))
 }
 
 /// The URL pages use for an embedded asset: `/static/{name}?v={hash of its content}`, so that a browser never
 /// keeps an earlier release's script or style sheet after a deploy, and may keep this one for good.
-pub fn asset_url(name: &str) -> String {
-    match asset(name) {
-        Some((a, version)) => format!("/static/{}?v={version}", a.name),
-        None => format!("/static/{name}"),
-    }
+pub fn asset_url(name: &str) -> &'static str {
+    asset(name).map_or("/static/unknown", |(_, _, url)| url)
 }
 
 /// `GET /static/{file}`: assets embedded in the binary. Asked for with the version of this content (the URL pages
 /// carry), it may be cached for a year as is; without it, or with another release's version (another replica during
 /// a rolling deploy), for five minutes only.
 pub async fn static_asset(Path(file): Path<String>, RawQuery(query): RawQuery) -> Response {
-    let Some((a, version)) = asset(&file) else {
+    let Some((a, version, _)) = asset(&file) else {
         return StatusCode::NOT_FOUND.into_response();
     };
     let cache = if query.is_some_and(|q| q.strip_prefix("v=") == Some(version)) {

@@ -174,7 +174,7 @@ struct RawRow {
     total: Option<i64>,
 }
 
-// One page of the list in one order, in one of two shapes.
+// One page of the list in one order, in one of three shapes (and its total, a fourth).
 //
 // The plain list: the inner query finds the page's ids from `tickets` alone (its indexes hold the order and the
 // filtered columns, so the common orders are index-only scans that stop after the page); only those ids get their
@@ -585,12 +585,10 @@ pub async fn page(
         let raw: Vec<RawRow> = raw_rows(pool, viewer, filter, sort, limit, offset)
             .try_collect()
             .await?;
-        let total = match raw.first().and_then(|r| r.total) {
-            Some(total) => total,
-            None => match catalog.count(filter) {
-                Some(n) => n,
-                None => count(pool, viewer, filter).await?,
-            },
+        // The plain list does not count (it stops after the page): the counters, or a count.
+        let total = match catalog.count(filter) {
+            Some(n) => n,
+            None => count(pool, viewer, filter).await?,
         };
         return Ok(Page {
             rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
