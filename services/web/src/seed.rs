@@ -71,6 +71,9 @@ pub async fn run(config: &Config, args: SeedArgs) -> anyhow::Result<()> {
     let tickets = bar(args.tickets as u64, "tickets");
     let mut done = 0;
     let first_id = seed::next_ticket_number(&mut conn).await?;
+    // Every ticket loaded below is numbered above the last one there was (`first_id - 1`).
+    let last_existing = first_id - 1;
+    seed::defer_search_terms(&mut conn).await?;
     while done < args.tickets {
         let n = BATCH.min(args.tickets - done);
         seed::tickets(&mut conn, args.seed, first_id + done, n).await?;
@@ -89,6 +92,7 @@ pub async fn run(config: &Config, args: SeedArgs) -> anyhow::Result<()> {
         .map(|s| flicket_core::markdown::render(s))
         .collect();
     seed::store_rendered(&mut conn, &sources, &html).await?;
+    seed::write_search_terms(&mut conn, last_existing).await?;
     seed::recount(&mut conn).await?;
     seed::compact(&mut conn).await?;
     println!(

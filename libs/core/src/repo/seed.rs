@@ -224,12 +224,43 @@ pub async fn store_rendered(
     Ok(())
 }
 
+/// Defers the search postings of the tickets this connection writes from now on (`search_terms`, kept by a trigger
+/// row by row): a bulk load writes them once with [`write_search_terms`].
+pub async fn defer_search_terms(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::raw_sql("set flicket.defer_search_terms = on")
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends [`defer_search_terms`] and writes the postings of every ticket numbered above `after` (the tickets loaded).
+pub async fn write_search_terms(conn: &mut PgConnection, after: i64) -> sqlx::Result<()> {
+    sqlx::raw_sql("reset flicket.defer_search_terms")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query!(
+        "insert into search_terms (lexeme, ticket_id, is_closed, score)
+         select u.lexeme, t.ticket_id, t.is_closed, search_term_score(u.weights)
+         from tickets t cross join lateral unnest(t.search) u
+         where t.ticket_id > $1
+         on conflict (lexeme, ticket_id) do nothing",
+        after
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Rewrites the tables the seed filled and refreshes the planner's statistics. Seeding updates every ticket once
 /// per reply (the reply counters and search document are kept by triggers), which leaves the table several times
 /// its size in dead rows; a real database reaches its size over years with autovacuum reusing that space, and a
 /// restored one starts compact. Takes an exclusive lock on `tickets` and `posts` while it runs.
 pub async fn compact(conn: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::raw_sql("vacuum (full, analyze) tickets, posts")
+        .execute(&mut *conn)
+        .await?;
+    // The postings are read by index-only scans: their visibility map must be set.
+    sqlx::raw_sql("vacuum (analyze) search_terms")
         .execute(conn)
         .await?;
     Ok(())

@@ -105,6 +105,9 @@ pub struct TicketFilter {
     pub creator: Option<i64>,
     /// A `tsquery` built by [`crate::search::to_tsquery`].
     pub tsquery: Option<String>,
+    /// The same search for the search postings, when they can answer it ([`crate::search::to_terms`]): a search by
+    /// relevance then reads them instead of the full-text index.
+    pub terms: Option<crate::search::Terms>,
     /// Show closed tickets even without a status filter.
     pub include_closed: bool,
     /// Scope relative to the viewer.
@@ -191,10 +194,11 @@ struct RawRow {
 // order needs. The filters (`$where`) are the same text in every shape, `count` included.
 macro_rules! list_statement {
     // The parameters, and the list's filters and scope (`$1` the viewer, `$2`… the filter), the same in every shape.
-    ($shape:ident, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal) => {
+    ($shape:ident, $db:expr, $viewer:expr, $f:expr, $limit:expr, $offset:expr, $joins:literal, $order:literal
+     $(, $extra:expr)*) => {
         list_statement!(@ $shape, $db,
             [$viewer.0, $f.department, $f.category, $f.status, $f.user, $f.assignee, $f.creator, $f.tsquery,
-             $f.include_closed, $f.scope.as_str(), $limit, $offset, $f.priority],
+             $f.include_closed, $f.scope.as_str(), $limit, $offset, $f.priority $(, $extra)*],
             $joins, $order,
             r#"
                    where ($2::bigint is null
@@ -205,13 +209,15 @@ macro_rules! list_statement {
                      and ($6::bigint is null or t.assignee_id = $6)
                      and ($7::bigint is null or t.creator_id = $7)
                      and ($13::bigint is null or t.priority_id = $13)
-                     and ($4::bigint is not null or $9 or not t.is_closed)
                      and ($10 <> 'mine' or t.creator_id = $1 or t.assignee_id = $1)
                      and ($10 <> 'created' or t.creator_id = $1)
                      and ($10 <> 'assigned' or t.assignee_id = $1)
                      and ($10 <> 'subscribed'
                           or exists (select 1 from subscriptions sub
                                      where sub.ticket_id = t.ticket_id and sub.user_id = $1))"#,
+            // The closed rule: closed tickets only with a status filter or "include closed".
+            r#"
+                     and ($4::bigint is not null or $9 or not t.is_closed)"#,
             // A search's condition. It names the open and the closed case apart, so that PostgreSQL uses the partial
             // GIN index of open tickets alone, or ORs it with the closed one's when closed tickets are asked for.
             r#"
@@ -226,12 +232,12 @@ macro_rules! list_statement {
                       (t.hours + t.reply_hours) as "total_hours!","#)
     };
     (@ plain, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with page as materialized (
                    select t.ticket_id
-                   from tickets t "# + $joins + $where + r#"
+                   from tickets t "# + $joins + $where + $closed + r#"
                      and $8::text is null
                    order by "# + $order + r#"
                    limit $11 offset $12
@@ -250,12 +256,57 @@ macro_rules! list_statement {
     // the page taken from them by a top-N sort; at 100k tickets ~15 % cheaper than gathering the whole order into
     // an array as the other orders do, which must carry their sort keys.
     (@ ranked, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with matches as materialized (
                    select t.ticket_id, ts_rank(t.search, to_tsquery('simple', f_unaccent($8))) as rank
-                   from tickets t "# + $where + $text + r#"
+                   from tickets t "# + $where + $closed + $text + r#"
+               ),
+               page as materialized (
+                   select t.ticket_id, t.rank, (select count(*) from matches) as total
+                   from matches t
+                   order by "# + $order + r#"
+                   limit $11 offset $12
+               )
+               "# + $columns + r#"
+                      page.total as "total?"
+               from page
+               join tickets t on t.ticket_id = page.ticket_id
+               order by "# + $order,
+            $($arg),*
+        )
+        .fetch($db)
+        .boxed()
+    };
+    // A search by relevance from the search postings (`$14`… the words of `crate::search::Terms`): each word's
+    // entries are read from the postings' index alone (a prefix is a range of words), summed per ticket into its
+    // rank and the mask of the words it has; a ticket matches when one alternative's needed words are all there and
+    // its excluded ones absent. The closed rule is read from the postings too, so without other filters `tickets`
+    // (joined for them) is not read at all: PostgreSQL removes the join when the plan for these values needs none
+    // of its columns. Only the page's rows are then read from `tickets`.
+    (@ postings, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
+     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
+        sqlx::query_as!(
+            RawRow,
+            r#"with hits as materialized (
+                   select s.ticket_id,
+                          sum(s.score) filter (where not q.negated) as rank,
+                          bit_or(1::bigint << (q.n - 1)::int) as mask
+                   from unnest($14::text[], $15::bool[], $16::bool[]) with ordinality as q(word, prefix, negated, n)
+                   cross join lateral (select lower(f_unaccent(q.word)) collate "C" as lexeme) w
+                   join search_terms s
+                     on s.lexeme >= w.lexeme
+                    and s.lexeme < w.lexeme || case when q.prefix then chr(1114111) else chr(1) end
+                   where (not s.is_closed or $4::bigint is not null or $9) and $8::text is not null
+                   group by s.ticket_id
+               ),
+               matches as materialized (
+                   select h.ticket_id, h.rank
+                   from hits h
+                   left join tickets t on t.ticket_id = h.ticket_id "# + $where + r#"
+                     and exists (select 1 from unnest($17::bigint[], $18::bigint[]) as alt(need, forbid)
+                                 where h.mask & alt.need = alt.need and h.mask & alt.forbid = 0)
                ),
                page as materialized (
                    select t.ticket_id, t.rank, (select count(*) from matches) as total
@@ -276,14 +327,14 @@ macro_rules! list_statement {
     // A search in another order. Array bounds are `int`: the offset and the end are capped far beyond any page a
     // person or the CSV export can ask for.
     (@ search, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with matches as materialized (
                    select count(*) as total,
                           (array_agg(t.ticket_id order by "# + $order + r#"))
                               [least($12::bigint, 2000000000)::int + 1 : least($12::bigint + $11::bigint, 2000000000)::int] as ids
-                   from tickets t "# + $joins + $where + $text + r#"
+                   from tickets t "# + $joins + $where + $closed + $text + r#"
                )
                "# + $columns + r#"
                       matches.total as "total?"
@@ -299,11 +350,11 @@ macro_rules! list_statement {
     // How many tickets match, search or not (`$8` null). `limit $11 offset $12` is given `null` and 0 (no limit):
     // it keeps the parameters of the other shapes, so the filters are the same text.
     (@ count, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
         sqlx::query_scalar!(
             r#"select count(*) as "n!"
                from (select 1
-                     from tickets t "# + $where + r#"
+                     from tickets t "# + $where + $closed + r#"
                        and ($8::text is null or true "# + $text + r#")
                      limit $11 offset $12) matching"#,
             $($arg),*
@@ -342,8 +393,23 @@ fn raw_rows<'a>(
     let search = f.tsquery.is_some();
     match sort {
         // Without words every ticket ranks the same: the list by id.
-        "relevance" if search => {
-            list_statement!(
+        "relevance" if search => match &f.terms {
+            Some(terms) => list_statement!(
+                postings,
+                db,
+                viewer,
+                f,
+                limit,
+                offset,
+                "",
+                "rank desc, t.ticket_id",
+                &terms.words,
+                &terms.prefix,
+                &terms.negated,
+                &terms.need,
+                &terms.forbid
+            ),
+            None => list_statement!(
                 ranked,
                 db,
                 viewer,
@@ -352,8 +418,8 @@ fn raw_rows<'a>(
                 offset,
                 "",
                 "rank desc, t.ticket_id"
-            )
-        }
+            ),
+        },
         "relevance" => list_statement!(plain, db, viewer, f, limit, offset, "", "t.ticket_id"),
         "priority" => list_rows!(
             search,

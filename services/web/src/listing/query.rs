@@ -76,6 +76,7 @@ impl ListQuery {
                 assignee: id(&self.assignee),
                 creator: id(&self.creator),
                 tsquery: flicket_core::search::to_tsquery(&q),
+                terms: flicket_core::search::to_terms(&q),
                 include_closed: matches!(self.include_closed.as_str(), "1" | "on" | "true"),
                 scope: Scope::parse(&self.scope),
             },

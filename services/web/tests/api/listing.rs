@@ -509,6 +509,11 @@ async fn search_treats_a_ticket_and_its_replies_as_one_ranked_document(pool: PgP
         [screen],
         "the ticket's own words stay"
     );
+    assert_eq!(
+        postings_drift(&pool).await,
+        0,
+        "the search postings follow replies added, edited and deleted"
+    );
 
     // Ranking: title, then body, then a reply; the page says how many match.
     let [in_title, in_body, in_reply] = word_in_title_body_and_reply(
@@ -1005,6 +1010,11 @@ async fn list_keys_and_counters_follow_every_change(pool: PgPool) {
         .await
         .unwrap();
         assert_eq!(stale, 0, "list keys after {step}");
+        assert_eq!(
+            postings_drift(pool).await,
+            0,
+            "search postings after {step}"
+        );
     }
     let w = world(&pool).await;
     assert_consistent(&pool, "inserts").await;
@@ -1089,4 +1099,182 @@ async fn renamed_departments_statuses_and_new_categories_show_at_once(pool: PgPo
     let all = list(&app, "include_closed=1").await;
     assert_eq!(all.len(), 4);
     assert!(all.contains(&w.t_closed) && all.contains(&w.t_hr));
+}
+
+/// How many postings (`search_terms`) differ from what the tickets' search documents say: words missing or left
+/// over, or a weight or closed flag out of date.
+async fn postings_drift(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        r#"with derived as (
+               select u.lexeme collate "C" as lexeme, t.ticket_id, t.is_closed, search_term_score(u.weights) as score
+               from tickets t cross join lateral unnest(t.search) u
+           )
+           select count(*) from (
+               (select lexeme, ticket_id, is_closed, score from search_terms except select * from derived)
+               union all
+               (select * from derived except select lexeme, ticket_id, is_closed, score from search_terms)
+           ) drift"#,
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The total the list page states.
+fn stated_total(html: &str) -> i64 {
+    let (_, rest) = html
+        .split_once("class=\"list-summary\" role=\"status\">")
+        .expect("the list states its total");
+    let digits: String = rest
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+/// A search by relevance reads the search postings when its words allow it (plain words and prefixes, exclusions,
+/// `or`); it finds exactly what the full-text index finds (the same search in another order), with the closed rule,
+/// the filters and the scopes, and ranks title before body before reply.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_search_by_relevance_from_the_postings_finds_what_the_full_text_index_finds(
+    pool: PgPool,
+) {
+    let w = world(&pool).await;
+    let [in_title, in_body, in_reply] = word_in_title_body_and_reply(
+        &pool,
+        w.ada,
+        ["Clavier cassé", "Le clavier colle", "Voir aussi le CLAVIER"],
+    )
+    .await;
+    let mut extra = Vec::new();
+    for (title, content, status) in [
+        (
+            "Écran noir au démarrage",
+            "Le pilote graphique est ancien",
+            "open",
+        ),
+        ("Imprimante laser en panne", "Bourrage papier", "closed"),
+        (
+            "VPN disconnects",
+            "The vpnclient logs say timeout",
+            "in_work",
+        ),
+        ("Straße sign", "Œuvre d'art façade", "open"),
+        ("Laser pointer", "Needs batteries for the vpn demo", "open"),
+    ] {
+        extra.push(
+            ticket(
+                &pool,
+                T {
+                    title,
+                    content,
+                    creator: w.bob,
+                    status,
+                    ..T::default()
+                },
+            )
+            .await,
+        );
+    }
+    reply(&pool, extra[0], w.ada, "Mettre à jour le pilote", 0.0).await;
+    let app = signed_in(pool.clone()).await;
+    let closed: i64 = sqlx::query_scalar("select status_id from statuses where kind = 'closed'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+
+    let queries = [
+        "imprimante",
+        "impr",
+        "IMPRIMANTE",
+        "%C3%A9cran",
+        "ecran",
+        "ecr",
+        "clavier",
+        "pilote",
+        "vpn",
+        "%22vpn%22",
+        "vp",
+        "vpn+-laser",
+        "-laser+vpn",
+        "vpn+or+clavier",
+        "laser+or+ecran+-noir",
+        "strasse",
+        "stra%C3%9Fe",
+        "oeuvre",
+        "%C5%93uvre+facade",
+        "zzz",
+        "clavier+zzz",
+        "clavier+or+zzz",
+        "spooler+restarted",
+    ];
+    let variants = [
+        String::new(),
+        "&include_closed=1".to_owned(),
+        format!("&status={closed}"),
+        format!("&creator={}", w.bob),
+        "&scope=mine".to_owned(),
+        "&scope=subscribed&include_closed=1".to_owned(),
+    ];
+    let mut found = 0;
+    for q in queries {
+        for v in &variants {
+            let by_rank = app.get_text(&format!("/tickets?q={q}{v}")).await;
+            let by_id = app
+                .get_text(&format!("/tickets?q={q}{v}&sort=ticketid"))
+                .await;
+            let mut ranked = ids(&by_rank);
+            ranked.sort_unstable();
+            assert_eq!(ranked, ids(&by_id), "q={q}{v}");
+            assert_eq!(stated_total(&by_rank), stated_total(&by_id), "q={q}{v}");
+            assert_eq!(
+                stated_total(&by_rank),
+                i64::try_from(ranked.len()).unwrap(),
+                "q={q}{v}"
+            );
+            found += ranked.len();
+        }
+    }
+    assert!(found > 60, "the queries find tickets ({found})");
+    assert_eq!(list(&app, "q=clavier").await, [in_title, in_body, in_reply]);
+    assert_eq!(
+        list(&app, "q=laser").await,
+        [extra[4]],
+        "the closed match is left out"
+    );
+    assert_eq!(
+        list(&app, "q=laser&include_closed=1").await,
+        [extra[1], extra[4]]
+    );
+    assert_eq!(list(&app, "q=vpn+-laser").await, [extra[2]]);
+    assert_eq!(
+        list(&app, "q=%22vpn%22").await,
+        [extra[2], extra[4]],
+        "a quoted word is exact (not vpnclient alone)"
+    );
+
+    // The ranked search does read the postings: without a ticket's, it no longer finds it; the same search in
+    // another order (the full-text index) still does.
+    sqlx::query("delete from search_terms where ticket_id = $1")
+        .bind(extra[2])
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(list(&app, "q=vpn").await, [extra[4]]);
+    assert_eq!(
+        list(&app, "q=vpn&sort=ticketid").await,
+        [extra[2], extra[4]]
+    );
+    let words: i64 =
+        sqlx::query_scalar("select length(search)::bigint from tickets where ticket_id = $1")
+            .bind(extra[2])
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        postings_drift(&pool).await,
+        words,
+        "the removed words are seen as missing"
+    );
 }
