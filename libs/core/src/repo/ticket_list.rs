@@ -229,10 +229,25 @@ macro_rules! list_statement {
                       (select x.name from users x where x.user_id = t.creator_id) as "creator!",
                       (select x.name from users x where x.user_id = t.assignee_id) as "assignee?",
                       t.created_at, t.last_activity_at, t.reply_count,
-                      (t.hours + t.reply_hours) as "total_hours!","#)
+                      (t.hours + t.reply_hours) as "total_hours!","#,
+            // A search by relevance: the page of `matches` (ids and ranks), counted, then its rows.
+            r#",
+               page as materialized (
+                   select m.ticket_id, m.rank, (select count(*) from matches) as total
+                   from matches m
+                   order by m.rank desc, m.ticket_id
+                   limit $11 offset $12
+               )
+               "#,
+            r#"
+                      page.total as "total?"
+               from page
+               join tickets t on t.ticket_id = page.ticket_id
+               order by page.rank desc, t.ticket_id"#)
     };
     (@ plain, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal, $ranked_page:literal,
+     $ranked_rows:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with page as materialized (
@@ -256,24 +271,14 @@ macro_rules! list_statement {
     // the page taken from them by a top-N sort; at 100k tickets ~15 % cheaper than gathering the whole order into
     // an array as the other orders do, which must carry their sort keys.
     (@ ranked, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal, $ranked_page:literal,
+     $ranked_rows:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with matches as materialized (
                    select t.ticket_id, ts_rank(t.search, to_tsquery('simple', f_unaccent($8))) as rank
                    from tickets t "# + $where + $closed + $text + r#"
-               ),
-               page as materialized (
-                   select t.ticket_id, t.rank, (select count(*) from matches) as total
-                   from matches t
-                   order by "# + $order + r#"
-                   limit $11 offset $12
-               )
-               "# + $columns + r#"
-                      page.total as "total?"
-               from page
-               join tickets t on t.ticket_id = page.ticket_id
-               order by "# + $order,
+               )"# + $ranked_page + $columns + $ranked_rows,
             $($arg),*
         )
         .fetch($db)
@@ -287,7 +292,8 @@ macro_rules! list_statement {
     // (joined for them) is not read at all: PostgreSQL removes the join when the plan for these values needs none
     // of its columns. Only the page's rows are then read from `tickets`.
     (@ postings, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal, $ranked_page:literal,
+     $ranked_rows:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with matches as materialized (
@@ -310,18 +316,7 @@ macro_rules! list_statement {
                           or (cardinality($17::bigint[]) > 1
                               and exists (select 1 from unnest($17::bigint[], $18::bigint[]) as alt(need, forbid)
                                           where h.mask & alt.need = alt.need and h.mask & alt.forbid = 0)))
-               ),
-               page as materialized (
-                   select t.ticket_id, t.rank, (select count(*) from matches) as total
-                   from matches t
-                   order by "# + $order + r#"
-                   limit $11 offset $12
-               )
-               "# + $columns + r#"
-                      page.total as "total?"
-               from page
-               join tickets t on t.ticket_id = page.ticket_id
-               order by "# + $order,
+               )"# + $ranked_page + $columns + $ranked_rows,
             $($arg),*
         )
         .fetch($db)
@@ -330,7 +325,8 @@ macro_rules! list_statement {
     // A search in another order. Array bounds are `int`: the offset and the end are capped far beyond any page a
     // person or the CSV export can ask for.
     (@ search, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal, $ranked_page:literal,
+     $ranked_rows:literal) => {
         sqlx::query_as!(
             RawRow,
             r#"with matches as materialized (
@@ -353,7 +349,8 @@ macro_rules! list_statement {
     // How many tickets match, search or not (`$8` null). `limit $11 offset $12` is given `null` and 0 (no limit):
     // it keeps the parameters of the other shapes, so the filters are the same text.
     (@ count, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
-     $where:literal, $closed:literal, $text:literal, $columns:literal) => {
+     $where:literal, $closed:literal, $text:literal, $columns:literal, $ranked_page:literal,
+     $ranked_rows:literal) => {
         sqlx::query_scalar!(
             r#"select count(*) as "n!"
                from (select 1
@@ -405,23 +402,15 @@ fn raw_rows<'a>(
                 limit,
                 offset,
                 "",
-                "rank desc, t.ticket_id",
+                // The order of a search by relevance is its own (`rank desc`, then ids).
+                "",
                 &terms.words,
                 &terms.prefix,
                 &terms.negated,
                 &terms.need,
                 &terms.forbid
             ),
-            None => list_statement!(
-                ranked,
-                db,
-                viewer,
-                f,
-                limit,
-                offset,
-                "",
-                "rank desc, t.ticket_id"
-            ),
+            None => list_statement!(ranked, db, viewer, f, limit, offset, "", ""),
         },
         "relevance" => list_statement!(plain, db, viewer, f, limit, offset, "", "t.ticket_id"),
         "priority" => list_rows!(
