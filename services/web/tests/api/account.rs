@@ -192,6 +192,7 @@ async fn avatars_are_images_only_and_served_as_attachments(pool: PgPool) {
     let vars = [
         ("FLICKET_LISTEN", "127.0.0.1:0".to_owned()),
         ("FLICKET_UPLOAD_DIR", dir.display().to_string()),
+        ("FLICKET_EMAIL_QUEUE", "flicket:test:web-email".to_owned()),
     ];
     let config =
         flicket_core::Config::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), v.clone())))

@@ -170,6 +170,7 @@ async fn a_development_machine_may_allow_a_local_mail_sink(pool: PgPool) {
     let vars = [
         ("FLICKET_LISTEN", "127.0.0.1:0"),
         ("FLICKET_SMTP_ALLOW_PRIVATE", "true"),
+        ("FLICKET_EMAIL_QUEUE", "flicket:test:web-email"),
     ];
     let config = flicket_core::Config::from_vars(
         vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),

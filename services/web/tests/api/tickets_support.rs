@@ -40,6 +40,10 @@ fn config(uploads: &std::path::Path) -> Config {
             "FLICKET_UPLOAD_DIR".to_owned(),
             uploads.display().to_string(),
         ),
+        (
+            "FLICKET_EMAIL_QUEUE".to_owned(),
+            "flicket:test:web-email".to_owned(),
+        ),
     ];
     Config::from_vars(vars).unwrap()
 }
