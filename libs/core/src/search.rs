@@ -177,7 +177,6 @@ fn plain_word(word: &str) -> bool {
 /// full-text index: a phrase of several words, a word outside [`plain_word`], an alternative made only of
 /// exclusions, or more than 62 words.
 pub fn to_terms(input: &str) -> Option<Terms> {
-    to_tsquery(input)?;
     let mut terms = Terms::default();
     let (mut need, mut forbid) = (0_i64, 0_i64);
     let mut pending_or = false;
@@ -216,7 +215,8 @@ pub fn to_terms(input: &str) -> Option<Terms> {
     }
     terms.need.push(need);
     terms.forbid.push(forbid);
-    // Every alternative needs a word: one made only of exclusions would match tickets the postings never list.
+    // Every alternative needs a word: one made only of exclusions would match tickets the postings never list. This
+    // also refuses what `to_tsquery` refuses (nothing typed, or exclusions only).
     terms.need.iter().all(|n| *n != 0).then_some(terms)
 }
 
@@ -287,6 +287,8 @@ mod tests {
             "a phrase, as the parser splits it"
         );
         assert_eq!(to_terms("-only"), None, "no query at all");
+        assert_eq!(to_terms(""), None, "nothing typed");
+        assert_eq!(to_terms("  or  "), None, "nothing but an operator");
         assert_eq!(
             to_terms("vpn or -laser"),
             None,

@@ -307,6 +307,8 @@ macro_rules! list_statement {
                          join search_terms s
                            on s.lexeme >= w.lexeme
                           and s.lexeme < w.lexeme || case when q.prefix then chr(1114111) else chr(1) end
+                         -- `$8` (the same search as a tsquery) is not read here, but every parameter must
+                         -- appear for PostgreSQL to type it.
                          where (not s.is_closed or $4::bigint is not null or $9) and $8::text is not null
                          group by s.ticket_id) h
                    left join tickets t on t.ticket_id = h.ticket_id "# + $where + r#"
