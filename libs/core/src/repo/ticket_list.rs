@@ -148,14 +148,29 @@ pub struct ListRow {
 }
 
 impl TicketFilter {
-    /// Whether the filter only narrows by department, category, status, priority and the closed rule, so its count
-    /// can be read from the per-category/status/priority counters.
-    fn counted_by_keys(&self) -> bool {
+    /// Whether the filter narrows by nothing but the text and the closed rule (no status filter, which also decides
+    /// the closed rule, and the scope "all"): a search by relevance is then ranked from the postings alone
+    /// ([`rank_postings`]).
+    fn text_only(&self) -> bool {
+        self.department.is_none()
+            && self.category.is_none()
+            && self.status.is_none()
+            && self.priority.is_none()
+            && self.no_people_nor_scope()
+    }
+
+    /// Whether the filter names no person and keeps the scope "all".
+    fn no_people_nor_scope(&self) -> bool {
         self.user.is_none()
             && self.assignee.is_none()
             && self.creator.is_none()
-            && self.tsquery.is_none()
             && self.scope == Scope::All
+    }
+
+    /// Whether the filter only narrows by department, category, status, priority and the closed rule, so its count
+    /// can be read from the per-category/status/priority counters.
+    fn counted_by_keys(&self) -> bool {
+        self.tsquery.is_none() && self.no_people_nor_scope()
     }
 }
 
@@ -319,6 +334,31 @@ macro_rules! list_statement {
                               and exists (select 1 from unnest($17::bigint[], $18::bigint[]) as alt(need, forbid)
                                           where h.mask & alt.need = alt.need and h.mask & alt.forbid = 0)))
                )"# + $ranked_page + $columns + $ranked_rows,
+            $($arg),*
+        )
+        .fetch($db)
+        .boxed()
+    };
+    // The rows of a page of ids ranked beforehand (`$14`, in their order; [`rank_postings`]). The filters and the
+    // closed rule, which every id given already passed, are the same text as elsewhere: every parameter must appear
+    // for PostgreSQL to type it. `limit $11 offset $12` is given the page's length and 0.
+    (@ by_ids, $db:expr, [$($arg:expr),*], $joins:literal, $order:literal,
+     $where:literal, $closed:literal, $text:literal, $columns:literal, $ranked_page:literal,
+     $ranked_rows:literal) => {
+        sqlx::query_as!(
+            RawRow,
+            r#"with page as materialized (
+                   select p.ticket_id, p.n
+                   from unnest($14::bigint[]) with ordinality as p(ticket_id, n)
+                   order by p.n
+                   limit $11 offset $12
+               )
+               "# + $columns + r#"
+                      null::bigint as "total?"
+               from page
+               join tickets t on t.ticket_id = page.ticket_id "# + $where + $closed + r#"
+                 and $8::text is not null
+               order by page.n"#,
             $($arg),*
         )
         .fetch($db)
@@ -655,6 +695,32 @@ pub async fn page(
             total,
         });
     }
+    // A search by relevance of words alone: ranked from the postings here, then the page's rows.
+    if let (Some(terms), "relevance", true) = (&filter.terms, sort, filter.text_only()) {
+        let ranked = rank_postings(
+            pool,
+            terms,
+            filter.include_closed,
+            offset,
+            limit,
+            RANK_POSTINGS_MAX_ENTRIES,
+        )
+        .await?;
+        if let Some(Ranked { ids, total }) = ranked {
+            let raw: Vec<RawRow> = if ids.is_empty() {
+                Vec::new()
+            } else {
+                let len = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+                list_statement!(by_ids, pool, viewer, filter, len, 0_i64, "", "", &ids)
+                    .try_collect()
+                    .await?
+            };
+            return Ok(Page {
+                rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
+                total,
+            });
+        }
+    }
     // A search is planned for its words every time (see `read_transaction`).
     let mut tx = read_transaction(pool, filter).await?;
     let raw: Vec<RawRow> = raw_rows(&mut *tx, viewer, filter, sort, limit, offset)
@@ -672,6 +738,136 @@ pub async fn page(
         rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
         total,
     })
+}
+
+/// A search with more postings entries than this (all its words together) is ranked by PostgreSQL instead of
+/// [`rank_postings`]: the entries travel to the web process, ~12 bytes each.
+pub const RANK_POSTINGS_MAX_ENTRIES: i64 = 100_000;
+
+/// One page of a search's matches ranked from the search postings, and how many match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ranked {
+    /// The page's ticket ids, best first (ties by id).
+    pub ids: Vec<i64>,
+    /// Every matching ticket.
+    pub total: i64,
+}
+
+struct WordEntries {
+    n: i64,
+    entries: i64,
+    ids: Option<Vec<i64>>,
+    scores: Option<Vec<f32>>,
+}
+
+/// The search `terms` ranked from the search postings in this process: PostgreSQL reads each word's entries from
+/// the postings' index alone and hands them over as two arrays per word (ids and weights); they are summed per
+/// ticket (in the order PostgreSQL's `sum(real)` adds them: words in order, then entries in index order), the
+/// query's alternatives tested on the words present, counted, and the page taken by a partial selection. The same
+/// ranking as the `postings` shape of the list statement, at a fraction of its cost: PostgreSQL spent most of it
+/// grouping, materializing and sorting the matches, and planning the statement for its words each time.
+///
+/// Closed tickets count only with `include_closed`; no other filter applies (see [`TicketFilter::text_only`]).
+/// `None` when the words have more than `max_entries` entries in all: then nothing is handed over.
+#[tracing::instrument(skip_all, err)]
+pub async fn rank_postings<'c>(
+    db: impl Db<'c>,
+    terms: &crate::search::Terms,
+    include_closed: bool,
+    offset: i64,
+    limit: i64,
+    max_entries: i64,
+) -> sqlx::Result<Option<Ranked>> {
+    let words = sqlx::query_as!(
+        WordEntries,
+        r#"select q.n as "n!", x.entries as "entries!",
+                  case when sum(x.entries) over () <= $4::bigint then x.ids end as ids,
+                  case when sum(x.entries) over () <= $4::bigint then x.scores end as scores
+           from unnest($1::text[], $2::bool[]) with ordinality as q(word, prefix, n)
+           cross join lateral (
+               select count(*) as entries, array_agg(s.ticket_id) as ids, array_agg(s.score) as scores
+               from search_terms s
+               where s.lexeme >= lower(f_unaccent(q.word)) collate "C"
+                 and s.lexeme < lower(f_unaccent(q.word)) collate "C"
+                                || case when q.prefix then chr(1114111) else chr(1) end
+                 and (not s.is_closed or $3)
+           ) x
+           order by q.n"#,
+        &terms.words,
+        &terms.prefix,
+        include_closed,
+        max_entries,
+    )
+    .fetch_all(db)
+    .await?;
+    if words
+        .iter()
+        .any(|w| w.entries > 0 && (w.ids.is_none() || w.scores.is_none()))
+    {
+        return Ok(None);
+    }
+    // Every entry as (ticket, weight if the word is not excluded, the word's bit), grouped by ticket by a stable sort:
+    // each word's entries come in index order, ascending ids per word of the range, so the sort mostly merges runs,
+    // and a ticket's weights stay in the order `sum(real)` adds them.
+    let mut entries: Vec<(i64, Option<f32>, i64)> = Vec::with_capacity(
+        words
+            .iter()
+            .map(|w| w.ids.as_ref().map_or(0, Vec::len))
+            .sum(),
+    );
+    for word in &words {
+        let (Some(ids), Some(scores)) = (&word.ids, &word.scores) else {
+            continue; // no entries
+        };
+        let Some(i) = usize::try_from(word.n - 1).ok().filter(|i| *i < 63) else {
+            continue;
+        };
+        let positive = !terms.negated.get(i).copied().unwrap_or(false);
+        entries.extend(
+            ids.iter()
+                .zip(scores)
+                .map(|(&id, &score)| (id, positive.then_some(score), 1_i64 << i)),
+        );
+    }
+    entries.sort_by_key(|e| e.0);
+    // Per ticket: the sum of its positive words' weights and the words present; kept when an alternative holds.
+    let mut matches: Vec<(f32, i64)> = Vec::new();
+    for group in entries.chunk_by(|a, b| a.0 == b.0) {
+        let rank: f32 = group.iter().filter_map(|e| e.1).sum();
+        let present = group.iter().fold(0, |m, e| m | e.2);
+        if terms
+            .need
+            .iter()
+            .zip(&terms.forbid)
+            .any(|(need, forbid)| present & need == *need && present & forbid == 0)
+        {
+            matches.push((rank, group[0].0));
+        }
+    }
+    let total = matches.len();
+    // Best first, ties by id (as `order by rank desc, ticket_id`; equal weights compare equal).
+    let order = |a: &(f32, i64), b: &(f32, i64)| {
+        b.0.partial_cmp(&a.0)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.1.cmp(&b.1))
+    };
+    let clamp = |n: i64| usize::try_from(n.max(0)).unwrap_or(usize::MAX).min(total);
+    let start = clamp(offset);
+    let end = clamp(offset.saturating_add(limit.max(0)));
+    if end > 0 && end < total {
+        matches.select_nth_unstable_by(end - 1, order);
+    }
+    matches.truncate(end);
+    matches.sort_unstable_by(order);
+    Ok(Some(Ranked {
+        ids: matches
+            .get(start..)
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.1)
+            .collect(),
+        total: i64::try_from(total).unwrap_or(i64::MAX),
+    }))
 }
 
 /// One page of the list without its total (the dashboard's short lists).

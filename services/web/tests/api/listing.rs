@@ -1,6 +1,7 @@
 //! The ticket list: filters, scopes, sorting, search, CSV and the dashboard.
 
 use flicket_core::Locale;
+use flicket_core::repo::ticket_list;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -1276,6 +1277,120 @@ async fn a_search_by_relevance_from_the_postings_finds_what_the_full_text_index_
         postings_drift(&pool).await,
         words,
         "the removed words are seen as missing"
+    );
+}
+
+/// A search by relevance of words alone is ranked in the web process from the postings' entries
+/// (`ticket_list::rank_postings`); the CSV export ranks the same search in PostgreSQL (the list statement's
+/// `postings` shape). Both list the same tickets in the same order, ties by id, page after page; a page past the
+/// end states the total; a search with more entries than allowed is left to PostgreSQL.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_search_ranked_in_the_web_process_orders_as_postgresql_does(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    let words = ["printer", "printers", "printing", "paper", "jam", "toner"];
+    // 42 tickets with a few of the words in title, body and replies, repeated or not: many share a rank (ties),
+    // a prefix finds several words in one ticket; every seventh is closed.
+    for n in 0..42_usize {
+        let pick = |k: usize| words[(n * k + k) % words.len()];
+        let title = format!("{} {}", pick(1), if n % 3 == 0 { pick(2) } else { "issue" });
+        let content = format!(
+            "{} {} {}",
+            pick(3),
+            pick(5),
+            if n % 4 == 0 { pick(1) } else { "" }
+        );
+        let t = ticket(
+            &pool,
+            T {
+                title: &title,
+                content: &content,
+                creator: ada,
+                status: if n % 7 == 0 { "closed" } else { "open" },
+                ..T::default()
+            },
+        )
+        .await;
+        if n % 2 == 0 {
+            reply(&pool, t, ada, &format!("{} {}", pick(4), pick(4)), 0.0).await;
+        }
+    }
+    sqlx::query("update settings set page_size = 10")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let app = signed_in(pool.clone()).await;
+    let exported = |body: String| -> Vec<i64> {
+        csv::Reader::from_reader(body.as_bytes())
+            .records()
+            .map(|r| r.unwrap()[0].parse().unwrap())
+            .collect()
+    };
+    let mut found = 0;
+    for q in [
+        "print",
+        "printer",
+        "printers",
+        "%22printer%22",
+        "paper+-jam",
+        "-jam+paper",
+        "jam+or+toner",
+        "toner+print",
+        "jam+toner+-paper",
+        "pap+or+zzz",
+        "zzz",
+    ] {
+        for closed in ["", "&include_closed=1"] {
+            let query = format!("q={q}{closed}");
+            let in_postgresql = exported(app.get_text(&format!("/tickets.csv?{query}")).await);
+            let first = app.get_text(&format!("/tickets?{query}")).await;
+            let total = stated_total(&first);
+            let mut paged = ids(&first);
+            for page in 2..=7 {
+                paged.extend(list(&app, &format!("{query}&page={page}")).await);
+            }
+            assert_eq!(paged, in_postgresql, "{query}");
+            assert_eq!(total, i64::try_from(paged.len()).unwrap(), "{query}");
+            let past_end = app.get_text(&format!("/tickets?{query}&page=9")).await;
+            assert!(ids(&past_end).is_empty(), "{query}");
+            assert_eq!(stated_total(&past_end), total, "{query}");
+            found += paged.len();
+        }
+    }
+    assert!(found > 150, "the queries find tickets ({found})");
+
+    // The same ranking called directly, and the limit on the entries handed over.
+    let terms = flicket_core::search::to_terms("print").unwrap();
+    let rank = |max| {
+        let (pool, terms) = (pool.clone(), terms.clone());
+        async move {
+            ticket_list::rank_postings(&pool, &terms, false, 3, 5, max)
+                .await
+                .unwrap()
+        }
+    };
+    let ranked = rank(ticket_list::RANK_POSTINGS_MAX_ENTRIES).await.unwrap();
+    let all = exported(app.get_text("/tickets.csv?q=print").await);
+    assert_eq!(ranked.ids, all[3..8]);
+    assert_eq!(ranked.total, i64::try_from(all.len()).unwrap());
+    let entries: i64 = sqlx::query_scalar(
+        "select count(*) from search_terms where lexeme like 'print%' and not is_closed",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(
+        entries > ranked.total,
+        "a ticket has several words of the prefix"
+    );
+    assert_eq!(rank(entries).await, Some(ranked));
+    assert_eq!(rank(entries - 1).await, None, "over the limit");
+    let none = flicket_core::search::to_terms("zzz").unwrap();
+    assert_eq!(
+        ticket_list::rank_postings(&pool, &none, true, 0, 10, 0)
+            .await
+            .unwrap()
+            .map(|r| r.total),
+        Some(0)
     );
 }
 
