@@ -764,10 +764,12 @@ struct WordEntries {
 /// the postings' index alone and hands them over as two arrays per word (ids and weights); they are summed per
 /// ticket (in the order PostgreSQL's `sum(real)` adds them: words in order, then entries in index order), the
 /// query's alternatives tested on the words present, counted, and the page taken by a partial selection. The same
-/// ranking as the `postings` shape of the list statement, at a fraction of its cost: PostgreSQL spent most of it
-/// grouping, materializing and sorting the matches, and planning the statement for its words each time.
+/// ranking as the `postings` shape of the list statement, for about half of PostgreSQL's work in the benchmark: there
+/// most of it went to grouping, materializing and sorting the matches, and to planning the statement for its words
+/// each time.
 ///
-/// Closed tickets count only with `include_closed`; no other filter applies (see [`TicketFilter::text_only`]).
+/// Closed tickets count only with `include_closed`; no other filter applies (the page calls it for filters of text
+/// alone).
 /// `None` when the words have more than `max_entries` entries in all: then nothing is handed over.
 #[tracing::instrument(skip_all, err)]
 pub async fn rank_postings<'c>(
