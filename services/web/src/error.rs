@@ -8,7 +8,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::auth::csrf::CsrfToken;
-use crate::auth::session::Session;
+use crate::auth::session::{Session, SessionSite};
 use crate::pages::{PageCtx, page_ctx, resolve_locale};
 use crate::state::AppState;
 
@@ -169,6 +169,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         .get::<CsrfToken>()
         .map(|t| t.0.clone())
         .unwrap_or_default();
+    let site = req.extensions().get::<SessionSite>().cloned();
     let resp = next.run(req).await;
     let Some(marker) = resp.extensions().get::<ErrorMarker>().copied() else {
         return resp;
@@ -176,7 +177,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     if wants_json(&headers) {
         return json_error(marker, resolve_locale(&headers, session.0.as_ref()));
     }
-    let ctx = page_ctx(&state, &headers, &session, csrf, "/".into()).await;
+    let ctx = page_ctx(&state, &headers, &session, site, csrf, "/".into()).await;
     html_error(marker, &ctx)
 }
 

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Db;
+use super::settings::SiteSettings;
 use crate::domain::UserId;
 
 /// A session that is still valid, with the signed-in user.
@@ -54,23 +55,51 @@ pub async fn create<'c>(
     .await
 }
 
+/// A session found by [`find`]: its user, and the settings every page shows, read in the same statement.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// The signed-in user.
+    pub user: SessionUser,
+    /// The site's settings (`None` only if the settings row is missing).
+    pub site: Option<SiteSettings>,
+}
+
+struct FoundRow {
+    session_id: Uuid,
+    user_id: UserId,
+    username: String,
+    name: String,
+    locale: String,
+    is_admin: bool,
+    is_super_user: bool,
+    last_seen_at: DateTime<Utc>,
+    ticket_sort: Option<String>,
+    application_title: Option<String>,
+    base_url: Option<String>,
+    page_size: Option<i32>,
+    csv_limit: Option<i32>,
+}
+
 /// The user behind a session token, if the session exists, has not expired, has been used within `idle_secs`, and
-/// its user is not disabled.
+/// its user is not disabled; with the site's settings, so that a signed-in page needs no statement for them.
 #[tracing::instrument(skip_all, err)]
 pub async fn find<'c>(
     db: impl Db<'c>,
     token_hash: &[u8],
     idle_secs: i64,
-) -> sqlx::Result<Option<SessionUser>> {
-    sqlx::query_as!(
-        SessionUser,
+) -> sqlx::Result<Option<Found>> {
+    let row = sqlx::query_as!(
+        FoundRow,
         r#"select s.session_id, u.user_id as "user_id: UserId", u.username, u.name, u.locale,
                   exists(select 1 from user_groups ug join groups g using (group_id)
                          where ug.user_id = u.user_id and g.name = 'admin') as "is_admin!",
                   exists(select 1 from user_groups ug join groups g using (group_id)
                          where ug.user_id = u.user_id and g.name = 'super_user') as "is_super_user!",
-                  s.last_seen_at, u.ticket_sort
+                  s.last_seen_at, u.ticket_sort,
+                  st.application_title as "application_title?", st.base_url as "base_url?",
+                  st.page_size as "page_size?", st.csv_limit as "csv_limit?"
            from sessions s join users u using (user_id)
+           left join settings st on st.settings_id = 1
            where s.token_hash = $1
              and s.expires_at > now()
              and s.last_seen_at > now() - make_interval(secs => $2)
@@ -79,7 +108,34 @@ pub async fn find<'c>(
         idle_secs as f64
     )
     .fetch_optional(db)
-    .await
+    .await?;
+    Ok(row.map(|r| {
+        let site = match (r.application_title, r.base_url, r.page_size, r.csv_limit) {
+            (Some(application_title), Some(base_url), Some(page_size), Some(csv_limit)) => {
+                Some(SiteSettings {
+                    application_title,
+                    base_url,
+                    page_size,
+                    csv_limit,
+                })
+            }
+            _ => None,
+        };
+        Found {
+            user: SessionUser {
+                session_id: r.session_id,
+                user_id: r.user_id,
+                username: r.username,
+                name: r.name,
+                locale: r.locale,
+                is_admin: r.is_admin,
+                is_super_user: r.is_super_user,
+                last_seen_at: r.last_seen_at,
+                ticket_sort: r.ticket_sort,
+            },
+            site,
+        }
+    }))
 }
 
 /// Records that a session was just used.

@@ -6,6 +6,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use flicket_core::repo::sessions::{self, SessionUser};
+use flicket_core::repo::settings::SiteSettings;
 use flicket_core::tokens;
 
 use super::cookies::SESSION_IDLE_SECS;
@@ -15,6 +16,11 @@ use crate::state::AppState;
 #[derive(Clone, Default)]
 pub struct Session(pub Option<SessionUser>);
 
+/// The site's settings, read with the session (a request extension set by [`load`] for a signed-in request), so
+/// that the page needs no statement of its own for them.
+#[derive(Clone)]
+pub struct SessionSite(pub SiteSettings);
+
 /// Middleware: resolves the session cookie to a user. A database failure leaves the request anonymous (fail closed).
 pub async fn load(
     State(state): State<AppState>,
@@ -23,10 +29,11 @@ pub async fn load(
     next: Next,
 ) -> Response {
     let mut found = None;
+    let mut site = None;
     if let Some(cookie) = jar.get(state.cookies.session_name()) {
         let hash = tokens::hash_token(cookie.value());
         match sessions::find(&state.pool, &hash, SESSION_IDLE_SECS).await {
-            Ok(Some(user)) => {
+            Ok(Some(sessions::Found { user, site: read })) => {
                 if (chrono::Utc::now() - user.last_seen_at).num_seconds() > 60
                     && let Err(e) = sessions::touch(&state.pool, user.session_id).await
                 {
@@ -34,12 +41,16 @@ pub async fn load(
                 }
                 tracing::Span::current().record("user.id", user.user_id.0);
                 found = Some(user);
+                site = read;
             }
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "session lookup failed"),
         }
     }
     req.extensions_mut().insert(Session(found));
+    if let Some(site) = site {
+        req.extensions_mut().insert(SessionSite(site));
+    }
     next.run(req).await
 }
 

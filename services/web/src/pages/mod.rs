@@ -13,7 +13,7 @@ use flicket_core::repo::sessions::SessionUser;
 
 use crate::auth::cookies::{FLASH_COOKIE, LANG_COOKIE};
 use crate::auth::csrf::CsrfToken;
-use crate::auth::session::Session;
+use crate::auth::session::{Session, SessionSite};
 use crate::state::AppState;
 
 /// A one-shot message: its kind (`success`, `info`, `warning`, `danger`) and fluent key.
@@ -128,17 +128,22 @@ fn read_flash(headers: &HeaderMap, locale: Locale) -> Option<Flash> {
     })
 }
 
-/// Builds the page context for a request (also used by the error pages).
+/// Builds the page context for a request (also used by the error pages). `site`: the settings read with the
+/// session, if any; else they are read here.
 pub async fn page_ctx(
     state: &AppState,
     headers: &HeaderMap,
     session: &Session,
+    site: Option<SessionSite>,
     csrf: String,
     here: String,
 ) -> PageCtx {
     let user = session.0.clone();
     let locale = resolve_locale(headers, user.as_ref());
-    let site = flicket_core::repo::settings::site(&state.pool).await.ok();
+    let site = match site {
+        Some(SessionSite(site)) => Some(site),
+        None => flicket_core::repo::settings::site(&state.pool).await.ok(),
+    };
     let app_title = site
         .as_ref()
         .map_or_else(|| "Flicket".to_owned(), |s| s.application_title.clone());
@@ -176,7 +181,8 @@ impl FromRequestParts<AppState> for PageCtx {
             .path_and_query()
             .map(|p| p.as_str().to_owned())
             .unwrap_or_else(|| "/".into());
-        Ok(page_ctx(state, &parts.headers, &session, csrf, here).await)
+        let site = parts.extensions.get::<SessionSite>().cloned();
+        Ok(page_ctx(state, &parts.headers, &session, site, csrf, here).await)
     }
 }
 

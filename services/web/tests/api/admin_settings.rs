@@ -272,3 +272,40 @@ async fn the_test_email_goes_through_the_outbox_and_its_failure_is_told_plainly(
     );
     assert_eq!(audit_count(&pool, "settings.test_email").await, 1);
 }
+
+/// A signed-in page reads the settings with the session (one statement for both): a change shows on the very next
+/// page, its error pages included, and anonymous pages (which read them alone) show it too.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_saved_title_and_page_size_show_on_the_next_page_signed_in_or_not(pool: PgPool) {
+    let admin = admin_app(&pool).await;
+    let creator = user_id(&pool, "root").await;
+    for _ in 0..30 {
+        insert_ticket(&pool, creator, None).await;
+    }
+    // Rows of the list's table (its header row left out).
+    let rows = |html: &str| html.matches("<tr").count().saturating_sub(1);
+    let before = admin.get_text("/tickets").await;
+    assert!(!before.contains("Help desk"));
+    let shown_before = rows(&before);
+    assert_eq!(shown_before, 30, "every ticket on one page at first");
+
+    let mut fields = form("93.184.216.34", "587", "");
+    fields.retain(|(k, _)| *k != "page_size");
+    fields.push(("page_size", "10"));
+    let resp = post(&admin, "/admin/settings", &fields).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+
+    let list = admin.get_text("/tickets").await;
+    assert!(list.contains(">Help desk</a>"), "title in the header");
+    assert_eq!(rows(&list), 10, "ten tickets a page, at once");
+    let missing = admin.get("/tickets/999999").await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains(">Help desk</a>"));
+    let anonymous = spawn_app(pool.clone()).await;
+    assert!(
+        anonymous
+            .get_text("/login")
+            .await
+            .contains(">Help desk</a>")
+    );
+}
