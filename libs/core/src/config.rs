@@ -164,7 +164,8 @@ fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
 /// proxies; then `X-Forwarded-For` (`forwarded_for`, every value of the header in order) read from the right, each
 /// trusted proxy skipped, and the first address that is not one is the client. A malformed entry stops the walk at
 /// the last address known good (the proxy that added it), so a forged header can never choose an arbitrary address
-/// past a proxy that does not append to it properly.
+/// past a proxy that does not append to it properly. An entry with a port (`203.0.113.7:51234`, `[2001:db8::1]:443`,
+/// as some load balancers write them) is its address.
 pub fn client_address<'a>(
     peer: std::net::IpAddr,
     forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
@@ -177,7 +178,14 @@ pub fn client_address<'a>(
     }
     for value in forwarded_for.rev() {
         for entry in value.rsplit(',') {
-            match entry.trim().parse::<std::net::IpAddr>() {
+            let entry = entry.trim();
+            let parsed = entry.parse::<std::net::IpAddr>().or_else(|e| {
+                entry
+                    .parse::<std::net::SocketAddr>()
+                    .map(|a| a.ip())
+                    .map_err(|_| e)
+            });
+            match parsed {
                 Ok(ip) => {
                     client = ip.to_canonical();
                     if !is_trusted(&client) {
@@ -428,6 +436,14 @@ mod tests {
         assert_eq!(client("10.1.2.3", &["198.51.100.1, garbage"]), "10.1.2.3");
         assert_eq!(client("10.1.2.3", &["garbage, 10.0.0.9"]), "10.0.0.9");
         assert_eq!(client("10.1.2.3", &[""]), "10.1.2.3");
+        // An entry with a port is its address; a port without brackets on IPv6 is malformed.
+        assert_eq!(client("10.1.2.3", &["198.51.100.1:51234"]), "198.51.100.1");
+        assert_eq!(
+            client("10.1.2.3", &["[2001:db8::1]:443, 10.0.0.9:80"]),
+            "2001:db8::1"
+        );
+        assert_eq!(client("10.1.2.3", &["198.51.100.1:99999"]), "10.1.2.3");
+        assert_eq!(client("10.1.2.3", &["[2001:db8::1"]), "10.1.2.3");
         // IPv4 seen through an IPv6 socket is the IPv4 address.
         assert_eq!(client("::ffff:10.1.2.3", &["2001:db8::1"]), "2001:db8::1");
         assert_eq!(client("::ffff:203.0.113.1", &[]), "203.0.113.1");
