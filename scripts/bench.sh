@@ -146,7 +146,9 @@ mailer_out=$(DATABASE_URL="$server/postgres" SQLX_OFFLINE=true cargo test -q --r
     bench -- --ignored --nocapture 2>/dev/null | grep 'mailer throughput' || echo 'mailer throughput: the benchmark failed')
 echo "  $mailer_out"
 
-cpu=$(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')
+# The model name alone can hide generations ("AMD EPYC"): family and model tell them apart, with the clock.
+cpu=$(awk -F: '/model name/ {n=$2} /cpu family/ {f=$2} /^model[ \t]*:/ {m=$2} /cpu MHz/ {c=$2}
+               END {gsub(/^ +/, "", n); printf "%s, family%s model%s, %.0f MHz", n, f, m, c}' /proc/cpuinfo)
 {
     echo "# Benchmarks"
     echo
