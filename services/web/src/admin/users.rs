@@ -42,11 +42,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let filter: String = q.q.trim().chars().take(100).collect();
-    let per_page = i64::from(
-        flicket_core::repo::settings::site(&state.pool)
-            .await?
-            .page_size,
-    );
+    let per_page = i64::from(ctx.site(&state).await?.page_size);
     let total = users::count_search(&state.pool, &filter, true).await?;
     let keep = format!("&q={}", crate::http::urlencode(&filter));
     let pager = Pager::new(q.page, total, per_page, keep);

@@ -107,11 +107,7 @@ pub(crate) async fn list_page(
     name: String,
     error: Option<String>,
 ) -> Result<Response, AppError> {
-    let per_page = i64::from(
-        flicket_core::repo::settings::site(&state.pool)
-            .await?
-            .page_size,
-    );
+    let per_page = i64::from(ctx.site(state).await?.page_size);
     let total = catalog::count_departments(&state.pool).await?;
     let pager = Pager::new(page, total, per_page, String::new());
     let rows = catalog::departments(&state.pool, pager.per_page, pager.offset()).await?;

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use flicket_core::repo::settings;
 use flicket_core::repo::ticket_list::{self, Choice, ListRow, SORT_KEYS, Scope};
 
 use super::ListQuery;
@@ -115,10 +114,7 @@ pub async fn show(
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let site = match &ctx.site {
-        Some(site) => site.clone(),
-        None => settings::site(&state.pool).await?,
-    };
+    let site = ctx.site(&state).await?;
     let resolved = q.resolve(&state.pool).await?;
     let sort = q.sort(&state.pool, &user).await?;
     let page_size = i64::from(site.page_size.max(1));

@@ -47,6 +47,18 @@ pub struct PageCtx {
 }
 
 impl PageCtx {
+    /// The site's settings: those read for the page, else (their read failed then) read again, so that a failure
+    /// is this page's error.
+    pub async fn site(
+        &self,
+        state: &AppState,
+    ) -> sqlx::Result<flicket_core::repo::settings::SiteSettings> {
+        match &self.site {
+            Some(site) => Ok(site.clone()),
+            None => flicket_core::repo::settings::site(&state.pool).await,
+        }
+    }
+
     /// Translates a message.
     pub fn t(&self, key: &str) -> String {
         self.locale.t(key)

@@ -61,11 +61,7 @@ pub async fn list(
 ) -> Result<Response, AppError> {
     let show_emails = rules::can_see_emails(&Actor::from(&user));
     let filter = crate::http::typed_text(&q.q, 100);
-    let per_page = i64::from(
-        flicket_core::repo::settings::site(&state.pool)
-            .await?
-            .page_size,
-    );
+    let per_page = i64::from(ctx.site(&state).await?.page_size);
     let total = users::count_search(&state.pool, &filter, show_emails).await?;
     let keep = format!("&q={}", crate::http::urlencode(&filter));
     let pager = Pager::new(q.page, total, per_page, keep);
