@@ -7,6 +7,7 @@ list-scope-assigned = Assigned to me
 list-scope-subscribed = Followed
 list-search = Search
 list-search-help = Words, "exact phrase", -excluded, this or that.
+list-search-ignored = This search has no word to find, so it is not applied: “-word” only leaves out tickets that other words found.
 list-department = Department
 list-category = Category
 list-status = Status

@@ -7,6 +7,7 @@ list-scope-assigned = Qui me sont attribués
 list-scope-subscribed = Suivis
 list-search = Rechercher
 list-search-help = Des mots, "expression exacte", -exclu, ceci or cela.
+list-search-ignored = Cette recherche n’a aucun mot à trouver, elle n’est donc pas appliquée : « -mot » n’écarte que des tickets trouvés par d’autres mots.
 list-department = Service
 list-category = Catégorie
 list-status = Statut

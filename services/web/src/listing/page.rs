@@ -74,6 +74,9 @@ struct ListPage<'a> {
     categories: &'a [Choice],
     statuses: &'a [Choice],
     unknown_user: bool,
+    /// Text was typed in the search box but holds no word to find (exclusions alone, `or`, punctuation): the list
+    /// is not searched, and says so.
+    search_ignored: bool,
     csv_href: String,
     csv_cut: bool,
     csv_limit: i32,
@@ -178,6 +181,7 @@ pub async fn show(
         categories: catalog.categories(),
         statuses: catalog.statuses(),
         unknown_user: resolved.unknown_user,
+        search_ignored: !q.q.trim().is_empty() && resolved.filter.tsquery.is_none(),
     };
     Ok(render(&ctx, &state, &page_view))
 }

@@ -453,6 +453,52 @@ async fn search_finds_replies_accents_prefixes_and_honours_exclusions(pool: PgPo
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
+/// Text with no word to find (exclusions alone, a lone `or`, a dash, empty quotes) does not filter the list, and the
+/// page says so beside the search box, in the user's language; a search with a word to find shows no such message.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_search_with_no_word_to_find_is_not_applied_and_says_so(pool: PgPool) {
+    let _w = world(&pool).await;
+    let app = signed_in(pool.clone()).await;
+    let everything = sorted(list(&app, "").await);
+    assert!(everything.len() > 1);
+    let notice = "This search has no word to find";
+    for q in [
+        "-zebra",
+        "or",
+        "-",
+        "%22%22",
+        "-printer+-zebra",
+        "+or+-spooler",
+    ] {
+        let html = app.get_text(&format!("/tickets?q={q}")).await;
+        assert_eq!(sorted(ids(&html)), everything, "{q}");
+        assert!(html.contains(notice), "{q}");
+        assert!(
+            html.contains(r#"aria-invalid="true" aria-describedby="f-q-error f-q-help""#),
+            "{q}: the message is tied to the field"
+        );
+    }
+    for q in [
+        "",
+        "printer",
+        "printer+-zebra",
+        "%22zebra+printer%22",
+        "nomatchatall",
+    ] {
+        let html = app.get_text(&format!("/tickets?q={q}")).await;
+        assert!(!html.contains(notice) && !html.contains("f-q-error"), "{q}");
+    }
+    sqlx::query("update users set locale = 'fr' where username = 'ada'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let html = app.get_text("/tickets?q=-zebra").await;
+    assert!(
+        html.contains("Cette recherche n’a aucun mot à trouver"),
+        "in French"
+    );
+}
+
 /// A ticket and its replies are searched as one document, kept current by reply inserts, edits and deletes, and
 /// ranked: a word in the title before the same word in the body before it only in a reply.
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
