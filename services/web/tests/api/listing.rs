@@ -1029,6 +1029,10 @@ async fn each_page_runs_a_fixed_number_of_queries_whatever_its_size(pool: PgPool
         large.push(statements_for(&app, p).await);
     }
     assert_eq!(small, large, "statements per page for {paths:?}");
+    assert_eq!(
+        small[0], 3,
+        "/tickets: the session (with the saved sort and the site settings), the counters, the page"
+    );
 }
 
 /// The copies the list sorts and counts on (priority position, closed flag, tickets per category/status/priority)
