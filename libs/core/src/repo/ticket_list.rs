@@ -681,6 +681,23 @@ pub async fn page(
     offset: i64,
     catalog: &Catalog,
 ) -> sqlx::Result<Page> {
+    let (raw, total) = page_raw(pool, viewer, filter, sort, limit, offset, catalog).await?;
+    Ok(Page {
+        rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
+        total,
+    })
+}
+
+/// [`page`]'s rows as the statements return them, and the total.
+async fn page_raw(
+    pool: &sqlx::PgPool,
+    viewer: UserId,
+    filter: &TicketFilter,
+    sort: &str,
+    limit: i64,
+    offset: i64,
+    catalog: &Catalog,
+) -> sqlx::Result<(Vec<RawRow>, i64)> {
     if filter.tsquery.is_none() {
         let raw: Vec<RawRow> = raw_rows(pool, viewer, filter, sort, limit, offset)
             .try_collect()
@@ -690,10 +707,7 @@ pub async fn page(
             Some(n) => n,
             None => count(pool, viewer, filter).await?,
         };
-        return Ok(Page {
-            rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
-            total,
-        });
+        return Ok((raw, total));
     }
     // A search by relevance of words alone: ranked from the postings here, then the page's rows.
     if let (Some(terms), "relevance", true) = (&filter.terms, sort, filter.text_only()) {
@@ -707,18 +721,14 @@ pub async fn page(
         )
         .await?;
         if let Some(Ranked { ids, total }) = ranked {
-            let raw: Vec<RawRow> = if ids.is_empty() {
-                Vec::new()
-            } else {
-                let len = i64::try_from(ids.len()).unwrap_or(i64::MAX);
-                list_statement!(by_ids, pool, viewer, filter, len, 0_i64, "", "", &ids)
-                    .try_collect()
-                    .await?
-            };
-            return Ok(Page {
-                rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
-                total,
-            });
+            if ids.is_empty() {
+                return Ok((Vec::new(), total));
+            }
+            let len = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+            let raw = list_statement!(by_ids, pool, viewer, filter, len, 0_i64, "", "", &ids)
+                .try_collect()
+                .await?;
+            return Ok((raw, total));
         }
     }
     // A search is planned for its words every time (see `read_transaction`).
@@ -734,10 +744,7 @@ pub async fn page(
         None => count(&mut *tx, viewer, filter).await?,
     };
     tx.commit().await?;
-    Ok(Page {
-        rows: raw.into_iter().map(|r| catalog.name(r)).collect(),
-        total,
-    })
+    Ok((raw, total))
 }
 
 /// A search with more postings entries than this (all its words together) is ranked by PostgreSQL instead of
