@@ -1434,6 +1434,32 @@ async fn a_search_ranked_in_the_web_process_orders_as_postgresql_does(pool: PgPo
     );
     assert_eq!(rank(entries).await, Some(ranked));
     assert_eq!(rank(entries - 1).await, None, "over the limit");
+    // Two words: the limit is on their entries together, although each word's are read only up to it.
+    let two = flicket_core::search::to_terms("paper print").unwrap();
+    let both: i64 = sqlx::query_scalar(
+        "select count(*) from search_terms
+         where (lexeme = 'paper' or lexeme like 'print%') and not is_closed",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let rank_two = |max| {
+        let (pool, two) = (pool.clone(), two.clone());
+        async move {
+            ticket_list::rank_postings(&pool, &two, false, 0, 50, max)
+                .await
+                .unwrap()
+                .map(|r| r.total)
+        }
+    };
+    let paper_and_print = exported(app.get_text("/tickets.csv?q=paper+print").await);
+    assert!(!paper_and_print.is_empty() && both > entries);
+    assert_eq!(
+        rank_two(both).await,
+        Some(i64::try_from(paper_and_print.len()).unwrap())
+    );
+    assert_eq!(rank_two(both - 1).await, None, "together over the limit");
+    assert_eq!(rank_two(entries - 1).await, None, "one word over the limit");
     let none = flicket_core::search::to_terms("zzz").unwrap();
     assert_eq!(
         ticket_list::rank_postings(&pool, &none, true, 0, 10, 0)
