@@ -1,12 +1,17 @@
 //! HTTP plumbing: security headers, static assets, small helpers.
 
-use axum::extract::{MatchedPath, Path, RawQuery, Request};
+use axum::extract::{MatchedPath, Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// Adds the security headers to every response.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Adds the security headers to every response; over https also `Strict-Transport-Security` (one year, with
+/// subdomains: a deployment served over https never wants a plain-http visit).
+pub async fn security_headers(
+    State(state): State<crate::state::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     let csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -27,6 +32,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if state.cookies.secure {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -126,7 +126,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::api::routes(state.clone()))
         .merge(pages)
         .layer(axum::middleware::from_fn(http::metrics))
-        .layer(axum::middleware::from_fn(http::security_headers))
+        .layer(from_fn_with_state(state.clone(), http::security_headers))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {

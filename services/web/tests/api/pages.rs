@@ -49,6 +49,73 @@ async fn every_page_carries_the_security_headers(pool: PgPool) {
     );
 }
 
+/// Over https every response asks browsers to keep to https for a year (HSTS), and the cookies are `__Host-`
+/// prefixed, `Secure`, `HttpOnly`, `SameSite=Lax` and `Path=/`; a plain-http deployment (a laptop) sends no HSTS,
+/// which would otherwise pin the browser to an https that does not exist.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn https_deployments_send_hsts_and_locked_down_cookies(pool: PgPool) {
+    let vars = [
+        ("FLICKET_LISTEN", "127.0.0.1:0"),
+        ("FLICKET_EMAIL_QUEUE", "flicket:test:web-email"),
+        ("FLICKET_BASE_URL", "https://help.example.com"),
+        (
+            "FLICKET_SECRET_KEY",
+            "a-test-secret-key-of-more-than-32-characters",
+        ),
+    ];
+    let config = flicket_core::Config::from_vars(
+        vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    )
+    .unwrap();
+    let app = spawn_app_with(pool.clone(), config).await;
+    for path in [
+        "/login",
+        "/no/such/page",
+        "/static/flicket.css",
+        "/api/v1/tickets",
+    ] {
+        let resp = app.get(path).await;
+        assert_eq!(
+            resp.headers()["strict-transport-security"],
+            "max-age=31536000; includeSubDomains",
+            "{path}"
+        );
+    }
+    // A client without a cookie jar: the first visit is the one that gets the cookies.
+    let login = reqwest::Client::new()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    let csrf = cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-flicket_csrf="))
+        .unwrap_or_else(|| panic!("no __Host- CSRF cookie in {cookies:?}"));
+    for attribute in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(
+            csrf.split("; ").any(|a| a == attribute),
+            "{attribute} missing: {csrf}"
+        );
+    }
+    assert!(!csrf.contains("Domain="), "{csrf}");
+
+    let plain = spawn_app(pool).await;
+    let resp = plain.get("/login").await;
+    assert!(resp.headers().get("strict-transport-security").is_none());
+    assert!(
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("flicket_csrf=")),
+    );
+}
+
 /// Pages link their style sheet and script by a version derived from the content: that URL may be cached for
 /// good, while an unversioned or stale URL (a page of an earlier release) is cached briefly, so a deploy's new script
 /// reaches browsers with the next page.
