@@ -30,6 +30,9 @@ pub enum AppError {
     /// 413.
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 429: too many failed password attempts (the sign-in limiter's answer, on a page that re-checks a password).
+    #[error("too many failed password attempts")]
+    TooManyAttempts,
     /// 500: logged with its cause chain, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -60,6 +63,11 @@ impl AppError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "error-413-title",
                 "error-413-title",
+            ),
+            AppError::TooManyAttempts => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "error-429-title",
+                "login-rate-limited",
             ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,

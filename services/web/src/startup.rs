@@ -50,13 +50,20 @@ impl Application {
             secrecy::ExposeSecret::expose_secret(&config.redis_url),
             &config.email_queue,
         )?;
+        let relay = crate::relay::Relay::start(pool.clone(), queue);
+        let config = Arc::new(config);
         let state = AppState {
-            relay: crate::relay::Relay::start(pool.clone(), queue),
+            reset_requests: crate::account::reset_queue::ResetRequests::start(
+                pool.clone(),
+                config.clone(),
+                relay.clone(),
+            ),
+            relay,
             pool,
             nats,
             catalog: Arc::default(),
             cookies: Arc::new(CookieSettings::for_base_url(&base_url)),
-            config: Arc::new(config),
+            config,
         };
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(state.config.listen).await?;

@@ -46,6 +46,7 @@ error-500-text = An unexpected error happened. It has been logged; please try ag
 error-csrf = Your form has expired. Please reload the page and try again.
 error-400-title = Bad request
 error-413-title = Too large
+error-429-title = Too many attempts
 error-back-home = Back to the dashboard
 error-control-characters = Control characters are not allowed.
 error-username-length = The user name must be 3 to 32 characters long.

@@ -46,6 +46,7 @@ error-500-text = Une erreur inattendue s’est produite. Elle a été enregistr�
 error-csrf = Votre formulaire a expiré. Veuillez recharger la page et réessayer.
 error-400-title = Requête invalide
 error-413-title = Trop volumineux
+error-429-title = Trop de tentatives
 error-back-home = Retour au tableau de bord
 error-control-characters = Les caractères de contrôle ne sont pas autorisés.
 error-username-length = Le nom d’utilisateur doit comporter de 3 à 32 caractères.

@@ -80,3 +80,16 @@ pub async fn revoke<'c>(db: impl Db<'c>, token_hash: &[u8]) -> sqlx::Result<bool
     .rows_affected()
         > 0)
 }
+
+/// Revokes every live token of a user for good (password changed or reset, account disabled): enabling the account
+/// again does not bring them back. Returns how many were live.
+#[tracing::instrument(skip_all, fields(user.id = %user_id), err)]
+pub async fn revoke_for_user<'c>(db: impl Db<'c>, user_id: UserId) -> sqlx::Result<u64> {
+    Ok(sqlx::query!(
+        "update api_tokens set revoked_at = now() where user_id = $1 and revoked_at is null",
+        user_id.0
+    )
+    .execute(db)
+    .await?
+    .rows_affected())
+}

@@ -133,7 +133,9 @@ pub async fn set_locale<'c>(db: impl Db<'c>, user_id: UserId, locale: Locale) ->
     Ok(())
 }
 
-/// Disables or enables an account; disabling also ends every session of that user, in the same transaction.
+/// Disables or enables an account; disabling also ends every session of that user and revokes every API token for
+/// good (enabling it again brings none back), in the same transaction. Every path that disables an account (admin
+/// page, `/api/v1`) goes through here.
 #[tracing::instrument(skip_all, fields(user.id = %user_id, disabled), err)]
 pub async fn set_disabled(
     conn: &mut PgConnection,
@@ -149,6 +151,7 @@ pub async fn set_disabled(
     .await?;
     if disabled {
         super::sessions::delete_for_user(&mut *conn, user_id).await?;
+        super::api_tokens::revoke_for_user(&mut *conn, user_id).await?;
     }
     Ok(())
 }

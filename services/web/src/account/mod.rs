@@ -4,6 +4,7 @@
 pub mod avatar;
 mod password;
 pub mod reset;
+pub mod reset_queue;
 
 use askama::Template;
 use axum::Form;
@@ -14,12 +15,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use flicket_core::Locale;
+use flicket_core::accounts::sign_in::{self, Outcome};
 use flicket_core::domain::{Email, JobTitle, PersonName};
-use flicket_core::password::{self as hashing, Verified};
-use flicket_core::repo::login_attempts;
 use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::users::{self, AccountUpdate, Profile};
-use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::admin::guard::ClientIp;
@@ -166,9 +165,11 @@ pub async fn save(
         .await?
         .ok_or(AppError::NotFound)?;
     if !stored.email.eq_ignore_ascii_case(email.as_str())
-        && let Err(key) = check_current_password(&state, &user, &ip, &form.current_password).await?
+        && let Err(refusal) =
+            check_current_password(&state, &user, &ip, &form.current_password).await?
     {
-        return page(&state, &ctx, &user, Some(typed), vec![ctx.t(key)], vec![]).await;
+        let errors = vec![ctx.t(refusal.key())];
+        return Ok(refusal.apply(page(&state, &ctx, &user, Some(typed), errors, vec![]).await?));
     }
     let update = AccountUpdate {
         name: &name,
@@ -191,25 +192,53 @@ pub async fn save(
     Ok((jar, Redirect::to("/account")).into_response())
 }
 
-/// Checks the "current password" of a signed-in person, under the sign-in rate limit (a stolen session must not
-/// become a way to guess the password): `Err(fluent key)` when it is wrong or too many attempts failed.
+/// Why the "current password" was not accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// Wrong (or empty) password.
+    Wrong,
+    /// Too many failed attempts on this account or from this address: the sign-in limiter's answer.
+    Limited,
+}
+
+impl Refusal {
+    /// The message shown.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Refusal::Wrong => "error-current-password",
+            Refusal::Limited => "login-rate-limited",
+        }
+    }
+
+    /// The status of the page that shows it (the limit answers 429, as sign-in does).
+    pub(crate) fn status(self) -> StatusCode {
+        match self {
+            Refusal::Wrong => StatusCode::UNPROCESSABLE_ENTITY,
+            Refusal::Limited => StatusCode::TOO_MANY_REQUESTS,
+        }
+    }
+
+    /// Sets the page's status to this refusal's.
+    pub(crate) fn apply(self, mut resp: Response) -> Response {
+        *resp.status_mut() = self.status();
+        resp
+    }
+}
+
+/// Checks the "current password" of a signed-in person under the sign-in limiter, with the same counter as signing
+/// in to the account (core's `accounts::sign_in::check_current_password`): a stolen session must not become a way to
+/// guess the password.
 pub(crate) async fn check_current_password(
     state: &AppState,
     user: &SessionUser,
     ip: &ClientIp,
     raw: &str,
-) -> Result<Result<(), &'static str>, AppError> {
-    let key = user.username.to_lowercase();
-    let recent = login_attempts::recent_failures(&state.pool, &key, &ip.0, 15 * 60).await?;
-    if recent.account >= 10 {
-        return Ok(Err("login-rate-limited"));
-    }
-    let hash = users::password_hash(&state.pool, user.user_id).await?;
-    let current = SecretString::from(raw.chars().take(1024).collect::<String>());
-    if raw.is_empty() || hashing::verify(&current, hash).await == Verified::No {
-        login_attempts::record(&state.pool, &key, &ip.0, false).await?;
-        tracing::info!(user.id = user.user_id.0, "current password check failed");
-        return Ok(Err("error-current-password"));
-    }
-    Ok(Ok(()))
+) -> Result<Result<(), Refusal>, AppError> {
+    Ok(
+        match sign_in::check_current_password(&state.pool, user.user_id, raw, &ip.0).await? {
+            Outcome::Accepted(()) => Ok(()),
+            Outcome::Refused => Err(Refusal::Wrong),
+            Outcome::Limited => Err(Refusal::Limited),
+        },
+    )
 }

@@ -1,13 +1,13 @@
-//! `POST /account/password`: the current password is required; the new one follows the password policy; every
-//! other session of the user is signed out, this one stays.
+//! `POST /account/password`: the current password is required (under the sign-in limiter); the new one follows the
+//! password policy; every API token of the user is revoked and every other session signed out, this one stays.
 
 use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use flicket_core::accounts;
+use flicket_core::accounts::{self, credentials};
 use flicket_core::password as hashing;
-use flicket_core::repo::{password_resets, sessions, users};
+use flicket_core::repo::users;
 use serde::Deserialize;
 
 use super::{check_current_password, page};
@@ -38,8 +38,9 @@ pub async fn change(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     let fail = |key: &str| page(&state, &ctx, &user, None, vec![], vec![ctx.t(key)]);
-    if let Err(key) = check_current_password(&state, &user, &ip, &form.current_password).await? {
-        return fail(key).await;
+    if let Err(refusal) = check_current_password(&state, &user, &ip, &form.current_password).await?
+    {
+        return Ok(refusal.apply(fail(refusal.key()).await?));
     }
     let profile = users::profile(&state.pool, user.user_id)
         .await?
@@ -56,13 +57,13 @@ pub async fn change(
         .await
         .map_err(anyhow::Error::from)?;
     let mut tx = state.pool.begin().await?;
-    users::set_password_hash(&mut *tx, user.user_id, &new_hash).await?;
-    let ended = sessions::delete_others_for_user(&mut *tx, user.user_id, user.session_id).await?;
-    password_resets::invalidate_for_user(&mut *tx, user.user_id).await?;
+    let ended =
+        credentials::set_password(&mut tx, user.user_id, &new_hash, Some(user.session_id)).await?;
     tx.commit().await?;
     tracing::info!(
         user.id = user.user_id.0,
-        other_sessions_ended = ended,
+        other_sessions_ended = ended.sessions,
+        api_tokens_revoked = ended.api_tokens,
         "password changed"
     );
     let jar = jar.add(flash_cookie(&state, "success", "account-password-changed"));

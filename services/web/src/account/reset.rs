@@ -1,6 +1,8 @@
-//! Password reset: `/password-reset` asks for an email address and always gives the same answer; when an enabled
-//! account has that address, a single-use link valid 30 minutes is emailed through the outbox. The link sets a new
-//! password and signs out every session. (Flicket mailed a new password in clear; we never do.)
+//! Password reset: `/password-reset` asks for an email address and always gives the same answer, at once; when an
+//! enabled account has that address, a single-use link valid 30 minutes is emailed through the outbox (issued after
+//! the answer, by `reset_queue`, so that the answer takes the same time for every address). The link sets a new
+//! password, signs out every session and revokes every API token. (Flicket mailed a new password in clear; we never
+//! do.)
 //!
 //! Only the SHA-256 of the token is stored in `password_resets`. The raw token has to reach the mailer, which builds
 //! the link: it travels in the outbox row's payload (`{"token": …}`), a server-side table that only the services read
@@ -12,46 +14,15 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use flicket_core::domain::{Email, UserId};
-use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
-use flicket_core::repo::{password_resets, sessions, users};
-use flicket_core::{accounts, password, tokens};
+use flicket_core::accounts::{self, credentials};
+use flicket_core::domain::Email;
+use flicket_core::repo::password_resets;
+use flicket_core::{password, tokens};
 use serde::Deserialize;
-use sqlx::PgConnection;
 
 use crate::error::AppError;
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
-
-/// At most this many links per account per hour (no mail bombing through the form).
-const MAX_PER_HOUR: i64 = 3;
-
-/// Creates a link for `user_id` and its outbox row, in the caller's transaction; returns the outbox id to hand to
-/// the relay after commit (`None` if the row already existed, which cannot happen with a fresh id).
-pub async fn issue(
-    conn: &mut PgConnection,
-    secret_key: &[u8],
-    user_id: UserId,
-) -> Result<Option<i64>, AppError> {
-    let token = tokens::random_token();
-    // The raw token exists only in the email: the outbox row carries it encrypted with FLICKET_SECRET_KEY.
-    let token_enc = flicket_core::crypto::encrypt_to_string(secret_key, &token)
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("cannot encrypt the reset token: {e}")))?;
-    let reset_id =
-        password_resets::create(&mut *conn, user_id, &tokens::hash_token(&token)).await?;
-    let row = NewOutbox {
-        idempotency_key: format!("password_reset:{reset_id}"),
-        kind: OutboxKind::PasswordReset,
-        recipient_id: Some(user_id),
-        recipient_email: None,
-        ticket_id: None,
-        payload: serde_json::json!({
-            "token_enc": token_enc,
-            "expires_minutes": password_resets::TTL_SECS / 60,
-        }),
-    };
-    Ok(outbox::insert(&mut *conn, &row).await?)
-}
 
 #[derive(Template)]
 #[template(path = "account/reset_request.html")]
@@ -130,17 +101,8 @@ pub async fn request(
         )
             .into_response());
     };
-    if let Some(user_id) = users::find_enabled_by_email(&state.pool, email.as_str()).await? {
-        if password_resets::recent_count(&state.pool, user_id, 3600).await? < MAX_PER_HOUR {
-            let mut tx = state.pool.begin().await?;
-            let outbox_id = issue(&mut tx, state.config.secret_key_bytes(), user_id).await?;
-            tx.commit().await?;
-            state.relay.after_commit(outbox_id.into_iter().collect());
-            tracing::info!(user.id = user_id.0, "password reset link issued");
-        } else {
-            tracing::warn!(user.id = user_id.0, "password reset rate limited");
-        }
-    }
+    // The lookup and the inserts run after the answer: it cannot depend on the address.
+    state.reset_requests.submit(email);
     let page = RequestPage {
         ctx: &ctx,
         email: String::new(),
@@ -244,12 +206,11 @@ pub async fn complete(
         drop(tx);
         return Ok(reset_page(&state, &ctx, &token, false, vec![]));
     };
-    users::set_password_hash(&mut *tx, user_id, &hash).await?;
-    password_resets::invalidate_for_user(&mut *tx, user_id).await?;
-    sessions::delete_for_user(&mut *tx, user_id).await?;
+    let ended = credentials::set_password(&mut tx, user_id, &hash, None).await?;
     tx.commit().await?;
     tracing::info!(
         user.id = user_id.0,
+        api_tokens_revoked = ended.api_tokens,
         "password reset completed; every session ended"
     );
     let jar = jar.add(flash_cookie(&state, "success", "reset-done"));

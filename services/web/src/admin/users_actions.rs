@@ -157,7 +157,9 @@ pub async fn send_reset(
         return Ok(back(&state, jar, id, "danger", "error-reset-disabled-user"));
     }
     let outbox_id =
-        crate::account::reset::issue(&mut tx, state.config.secret_key_bytes(), id).await?;
+        flicket_core::accounts::password_reset::issue(&mut tx, state.config.secret_key_bytes(), id)
+            .await
+            .map_err(anyhow::Error::from)?;
     let label = format!("user:{id} {}", target.username);
     super::audit::record(&mut tx, &admin, &ip, "user.reset_link", &label, None).await?;
     tx.commit().await?;

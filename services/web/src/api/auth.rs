@@ -10,9 +10,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use flicket_core::password::{self, Verified};
+use flicket_core::accounts::sign_in::{self, Outcome};
+use flicket_core::repo::api_tokens;
 use flicket_core::repo::sessions::SessionUser;
-use flicket_core::repo::{api_tokens, login_attempts, users};
 use flicket_core::tokens;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use secrecy::SecretString;
@@ -121,33 +121,16 @@ pub(crate) async fn issue_token(
     headers: &HeaderMap,
 ) -> Result<(String, DateTime<Utc>), ApiError> {
     let (login, pass) = basic(headers).ok_or_else(ApiError::unauthorized)?;
-    let account_key: String = login
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(254)
-        .collect();
-    let recent = login_attempts::recent_failures(&state.pool, &account_key, ip, 15 * 60).await?;
-    if recent.account >= 10 || recent.ip >= 50 {
-        return Err(ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many failed attempts; try again later.",
-        ));
-    }
-    let plausible =
-        !login.is_empty() && login.len() <= 254 && !login.contains('\0') && pass.len() <= 1024;
-    let user = if plausible {
-        users::find_for_login(&state.pool, &login).await?
-    } else {
-        None
-    };
-    let secret = SecretString::from(pass);
-    let verified = password::verify(&secret, user.as_ref().map(|u| u.password_hash.clone())).await;
-    let user = match user {
-        Some(u) if !u.disabled && verified != Verified::No => u,
-        _ => {
-            login_attempts::record(&state.pool, &account_key, ip, false).await?;
-            return Err(ApiError::unauthorized());
+    // The same check and limiter as the sign-in form: one counter per account, whichever way it is named.
+    let accepted = match sign_in::sign_in(&state.pool, &login, SecretString::from(pass), ip).await?
+    {
+        Outcome::Accepted(a) => a,
+        Outcome::Refused => return Err(ApiError::unauthorized()),
+        Outcome::Limited => {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed attempts; try again later.",
+            ));
         }
     };
     let token = tokens::random_token();
@@ -156,11 +139,11 @@ pub(crate) async fn issue_token(
     api_tokens::create(
         &mut *tx,
         &tokens::hash_token(&token),
-        user.user_id,
+        accepted.user_id,
         expires_at,
     )
     .await?;
-    login_attempts::record(&mut *tx, &account_key, ip, true).await?;
+    accepted.record(&mut *tx).await?;
     tx.commit().await?;
     Ok((token, expires_at))
 }

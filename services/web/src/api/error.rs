@@ -165,6 +165,10 @@ impl From<crate::error::AppError> for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 flicket_core::Locale::En.t("error-413-title"),
             ),
+            AppError::TooManyAttempts => Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                flicket_core::Locale::En.t("login-rate-limited"),
+            ),
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "API request failed");
                 Self::new(

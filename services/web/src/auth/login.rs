@@ -1,8 +1,8 @@
 //! `GET /login`, `POST /login`, `POST /logout`.
 //!
 //! Unknown user, wrong password and disabled account give the same answer, after the same amount of work (a dummy
-//! argon2 verification for unknown users). Failures are counted per account and per address in PostgreSQL, so the
-//! limit holds across replicas.
+//! argon2 verification for unknown users). The check and its limiter (per account found, per address, in PostgreSQL
+//! so that it holds across replicas) are core's `accounts::sign_in`, shared with the API's token endpoints.
 
 use askama::Template;
 use axum::Form;
@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use chrono::Utc;
-use flicket_core::password::{self, Verified};
-use flicket_core::repo::{login_attempts, sessions, users};
+use flicket_core::accounts::sign_in::{self, Outcome};
+use flicket_core::repo::sessions;
 use flicket_core::tokens;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -23,13 +23,6 @@ use crate::error::AppError;
 use crate::http::{ClientIp, safe_next};
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
-
-/// Failures allowed per account in the window.
-const MAX_ACCOUNT_FAILURES: i64 = 10;
-/// Failures allowed per client address in the window.
-const MAX_IP_FAILURES: i64 = 50;
-/// The window, in seconds.
-const WINDOW_SECS: i64 = 15 * 60;
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -92,12 +85,6 @@ pub async fn submit(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, AppError> {
     let login = form.username.trim();
-    let account_key: String = login
-        .to_lowercase()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(254)
-        .collect();
     let next = safe_next(&form.next).to_owned();
     let fail = |status: StatusCode, key: &str| {
         let page = LoginPage {
@@ -109,42 +96,14 @@ pub async fn submit(
         (status, render(&ctx, &state, &page)).into_response()
     };
 
-    let recent =
-        login_attempts::recent_failures(&state.pool, &account_key, &ip, WINDOW_SECS).await?;
-    if recent.account >= MAX_ACCOUNT_FAILURES || recent.ip >= MAX_IP_FAILURES {
-        tracing::warn!(ip, "sign-in rate limited");
-        return Ok(fail(StatusCode::TOO_MANY_REQUESTS, "login-rate-limited"));
-    }
-
-    let plausible = !login.is_empty()
-        && login.len() <= 254
-        && !login.contains('\0')
-        && form.password.len() <= 1024
-        && !form.password.is_empty();
-    let user = if plausible {
-        users::find_for_login(&state.pool, login).await?
-    } else {
-        None
-    };
     let secret = SecretString::from(form.password);
-    let verified = password::verify(&secret, user.as_ref().map(|u| u.password_hash.clone())).await;
-    let user = match (user, verified) {
-        (Some(u), Verified::Yes | Verified::YesRehash) if !u.disabled => (u, verified),
-        _ => {
-            login_attempts::record(&state.pool, &account_key, &ip, false).await?;
-            tracing::info!(ip, "sign-in failed");
-            return Ok(fail(StatusCode::UNAUTHORIZED, "login-failed"));
-        }
+    let accepted = match sign_in::sign_in(&state.pool, login, secret, &ip).await? {
+        Outcome::Accepted(a) => a,
+        Outcome::Refused => return Ok(fail(StatusCode::UNAUTHORIZED, "login-failed")),
+        Outcome::Limited => return Ok(fail(StatusCode::TOO_MANY_REQUESTS, "login-rate-limited")),
     };
-    let (user, verified) = user;
-    tracing::Span::current().record("user.id", user.user_id.0);
-
-    if verified == Verified::YesRehash {
-        match password::hash(&secret).await {
-            Ok(h) => users::set_password_hash(&state.pool, user.user_id, &h).await?,
-            Err(e) => tracing::warn!(error = %e, "could not re-hash password"),
-        }
-    }
+    let user_id = accepted.user_id;
+    tracing::Span::current().record("user.id", user_id.0);
 
     let token = tokens::random_token();
     let user_agent = headers
@@ -156,13 +115,13 @@ pub async fn submit(
     sessions::create(
         &mut *tx,
         &tokens::hash_token(&token),
-        user.user_id,
+        user_id,
         expires,
         &ip,
         user_agent,
     )
     .await?;
-    login_attempts::record(&mut *tx, &account_key, &ip, true).await?;
+    accepted.record(&mut *tx).await?;
     tx.commit().await?;
     tracing::info!(ip, "signed in");
 

@@ -6,19 +6,19 @@ use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
+use flicket_core::accounts::sign_in::{self, Outcome};
 use flicket_core::domain::{CategoryId, PostId, TicketId, UserId};
-use flicket_core::password::{self, Verified};
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::{self as rules, CategoryPolicy};
-use flicket_core::repo::{catalog, posts, ticket_users, tickets};
+use flicket_core::repo::{catalog, posts, tickets};
 use flicket_core::tickets::ops::{self, Changed, OpResult};
-use secrecy::SecretString;
 use serde::Deserialize;
 use sqlx::PgConnection;
 
 use super::{after_commit, op_failed, parse_id, redirect_flash};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::http::ClientIp;
 use crate::state::AppState;
 
 /// The fields any of these forms may carry (all optional, so a forged form is never a parser error).
@@ -217,14 +217,19 @@ pub async fn unsubscribe(
     .await
 }
 
-/// Whether the password is the signed-in user's own (checked on the blocking pool).
-async fn own_password(state: &AppState, user: UserId, password: &str) -> Result<bool, AppError> {
-    if password.is_empty() || password.len() > 1024 {
-        return Ok(false);
+/// Whether the password is the signed-in user's own, checked under the sign-in limiter (the same counter as signing
+/// in to this account). Once limited, the answer is sign-in's: 429, "too many attempts".
+async fn own_password(
+    state: &AppState,
+    user: UserId,
+    ip: &ClientIp,
+    password: &str,
+) -> Result<bool, AppError> {
+    match sign_in::check_current_password(&state.pool, user, password, &ip.0).await? {
+        Outcome::Accepted(()) => Ok(true),
+        Outcome::Refused => Ok(false),
+        Outcome::Limited => Err(AppError::TooManyAttempts),
     }
-    let hash = ticket_users::password_hash(&state.pool, user).await?;
-    let secret: SecretString = password.into();
-    Ok(password::verify(&secret, hash).await != Verified::No)
 }
 
 /// `POST /tickets/{id}/delete` with the admin's own `password`.
@@ -232,6 +237,7 @@ async fn own_password(state: &AppState, user: UserId, password: &str) -> Result<
 pub async fn delete_ticket(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    ip: ClientIp,
     jar: CookieJar,
     Path(id): Path<String>,
     f: Result<Form<ActionForm>, FormRejection>,
@@ -243,7 +249,7 @@ pub async fn delete_ticket(
         .ok_or(AppError::NotFound)?;
     rules::can_delete(&actor, &facts).map_err(|_| AppError::Forbidden)?;
     let back = format!("/tickets/{id}");
-    if !own_password(&state, user.user_id, &form(f)?.password).await? {
+    if !own_password(&state, user.user_id, &ip, &form(f)?.password).await? {
         return Ok(redirect_flash(
             &state,
             jar,
@@ -274,6 +280,7 @@ pub async fn delete_ticket(
 pub async fn delete_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
+    ip: ClientIp,
     jar: CookieJar,
     Path(id): Path<String>,
     f: Result<Form<ActionForm>, FormRejection>,
@@ -288,7 +295,7 @@ pub async fn delete_post(
         .ok_or(AppError::NotFound)?;
     rules::can_delete(&actor, &facts).map_err(|_| AppError::Forbidden)?;
     let back = format!("/tickets/{}", post.ticket_id);
-    if !own_password(&state, user.user_id, &form(f)?.password).await? {
+    if !own_password(&state, user.user_id, &ip, &form(f)?.password).await? {
         return Ok(redirect_flash(
             &state,
             jar,

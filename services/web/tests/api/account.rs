@@ -6,6 +6,7 @@ use sqlx::PgPool;
 
 use crate::admin_support::*;
 use crate::helpers::*;
+use crate::rest_compat::{token_answers, tokens_of_both_apis};
 
 fn profile<'a>(email: &'a str, current: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
@@ -168,8 +169,99 @@ async fn guessing_the_current_password_is_rate_limited(pool: PgPool) {
         ("new_password_confirm", "a brand new passphrase"),
     ];
     let resp = post(&ada, "/account/password", &fields).await;
-    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(resp.text().await.unwrap().contains("Too many"));
+}
+
+/// A new password ends what the old one gave: the tokens of both APIs are revoked with the other sessions.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_password_change_revokes_every_api_token(pool: PgPool) {
+    let ada = app_as(&pool, Role::User, "ada").await;
+    let tokens = tokens_of_both_apis(&ada, "ada").await;
+    assert_eq!(token_answers(&ada, &tokens).await, vec![StatusCode::OK; 4]);
+    let fields = [
+        ("current_password", PASSWORD),
+        ("new_password", "a brand new passphrase"),
+        ("new_password_confirm", "a brand new passphrase"),
+    ];
+    let resp = post(&ada, "/account/password", &fields).await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        token_answers(&ada, &tokens).await,
+        vec![StatusCode::UNAUTHORIZED; 4],
+        "every token revoked"
+    );
+    assert_eq!(
+        ada.get("/account").await.status(),
+        StatusCode::OK,
+        "this session stays"
+    );
+    let live: i64 = sqlx::query_scalar("select count(*) from api_tokens where revoked_at is null")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(live, 0);
+}
+
+/// The current-password check of the account page shares the sign-in limiter and counter: guesses at the sign-in
+/// form (by name or by email) and on the page add up, failures are recorded, and the answer is sign-in's 429.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_current_password_check_shares_the_sign_in_limit(pool: PgPool) {
+    let ada = app_as(&pool, Role::User, "ada").await;
+    let other = spawn_app(pool.clone()).await;
+    for login in ["ada", "ADA@example.com", "Ada"] {
+        for _ in 0..3 {
+            assert_eq!(
+                other.login(login, "wrong password").await.status(),
+                StatusCode::UNAUTHORIZED
+            );
+        }
+    }
+    let guess = [
+        ("current_password", "guess"),
+        ("new_password", "a brand new passphrase"),
+        ("new_password_confirm", "a brand new passphrase"),
+    ];
+    let resp = post(&ada, "/account/password", &guess).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "10th failure"
+    );
+    let id = user_id(&pool, "ada").await;
+    let failures: i64 = sqlx::query_scalar(
+        "select count(*) from login_attempts where account_key = $1 and not succeeded",
+    )
+    .bind(format!("user:{id}"))
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(failures, 10, "every failure on the one account's counter");
+
+    let right = [
+        ("current_password", PASSWORD),
+        ("new_password", "a brand new passphrase"),
+        ("new_password_confirm", "a brand new passphrase"),
+    ];
+    let resp = post(&ada, "/account/password", &right).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        resp.text()
+            .await
+            .unwrap()
+            .contains("Too many sign-in attempts")
+    );
+    let resp = post(&ada, "/account", &profile("new@example.com", PASSWORD)).await;
+    assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "email change");
+    assert_eq!(
+        other.login("ada", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let email: String = sqlx::query_scalar("select email from users where username = 'ada'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(email, "ada@example.com", "nothing changed");
 }
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\0\x01\0\0\x05\0\x01\r\n-\xb4\0\0\0\0IEND\xaeB`\x82";

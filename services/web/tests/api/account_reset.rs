@@ -8,8 +8,58 @@ use sqlx::PgPool;
 use crate::admin_support::*;
 use crate::helpers::*;
 
-async fn ask(app: &TestApp, email: &str) -> reqwest::Response {
-    post(app, "/password-reset", &[("email", email)]).await
+/// Asks for a link, then waits until the app has done the work, which it does after answering: requests are
+/// handled in order, so once the link asked next for a sentinel account exists, this request has been handled. The
+/// sentinel's rows are removed again.
+async fn ask(app: &TestApp, pool: &PgPool, email: &str) -> reqwest::Response {
+    let resp = post(app, "/password-reset", &[("email", email)]).await;
+    sqlx::query(
+        "insert into users (username, name, email, password_hash, locale)
+         values ('reset-sentinel', 'Sentinel', 'reset-sentinel@example.com', 'x', 'en')
+         on conflict do nothing",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let sentinel: i64 =
+        sqlx::query_scalar("select user_id from users where username = 'reset-sentinel'")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let _ = post(
+        app,
+        "/password-reset",
+        &[("email", "reset-sentinel@example.com")],
+    )
+    .await;
+    wait_for_link(pool, sentinel).await;
+    sqlx::query("delete from outbox where recipient_id = $1")
+        .bind(sentinel)
+        .execute(pool)
+        .await
+        .unwrap();
+    sqlx::query("delete from password_resets where user_id = $1")
+        .bind(sentinel)
+        .execute(pool)
+        .await
+        .unwrap();
+    resp
+}
+
+/// Waits (at most 20 s, then fails) until a link for `user_id` exists.
+async fn wait_for_link(pool: &PgPool, user_id: i64) {
+    for _ in 0..1000 {
+        let n: i64 = sqlx::query_scalar("select count(*) from password_resets where user_id = $1")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if n > 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no reset link was issued for user {user_id}");
 }
 
 /// The raw token of the latest reset email (only the mailer reads it, to build the link).
@@ -44,8 +94,8 @@ async fn set(app: &TestApp, token: &str, password: &str) -> reqwest::Response {
 async fn known_and_unknown_addresses_get_the_same_answer(pool: PgPool) {
     create_user(&pool, "ada", false, Locale::En).await;
     let app = spawn_app(pool.clone()).await;
-    let known = ask(&app, "ada@example.com").await;
-    let unknown = ask(&app, "nobody@example.com").await;
+    let known = ask(&app, &pool, "ada@example.com").await;
+    let unknown = ask(&app, &pool, "nobody@example.com").await;
     assert_eq!(known.status(), unknown.status());
     let (known, unknown) = (known.text().await.unwrap(), unknown.text().await.unwrap());
     assert_eq!(
@@ -74,7 +124,7 @@ async fn known_and_unknown_addresses_get_the_same_answer(pool: PgPool) {
 async fn the_link_sets_a_new_password_once_and_signs_out_every_session(pool: PgPool) {
     let ada = app_as(&pool, Role::User, "ada").await;
     let app = spawn_app(pool.clone()).await;
-    ask(&app, "ADA@example.com").await;
+    ask(&app, &pool, "ADA@example.com").await;
     let token = mailed_token(&pool).await;
     assert!(
         app.get_text(&format!("/password-reset/new?token={token}"))
@@ -117,9 +167,9 @@ async fn the_link_sets_a_new_password_once_and_signs_out_every_session(pool: PgP
 async fn expired_replaced_wrong_and_stale_links_are_refused(pool: PgPool) {
     create_user(&pool, "ada", false, Locale::En).await;
     let app = spawn_app(pool.clone()).await;
-    ask(&app, "ada@example.com").await;
+    ask(&app, &pool, "ada@example.com").await;
     let first = mailed_token(&pool).await;
-    ask(&app, "ada@example.com").await;
+    ask(&app, &pool, "ada@example.com").await;
     let second = mailed_token(&pool).await;
     assert_eq!(
         set(&app, &first, "a fresh reset passphrase").await.status(),
@@ -157,7 +207,7 @@ async fn expired_replaced_wrong_and_stale_links_are_refused(pool: PgPool) {
     );
 
     // A new email address makes older links useless.
-    ask(&app, "ada@example.com").await;
+    ask(&app, &pool, "ada@example.com").await;
     let third = mailed_token(&pool).await;
     let user = spawn_app(pool.clone()).await;
     user.login("ada", PASSWORD).await;
@@ -184,7 +234,10 @@ async fn disabled_accounts_get_no_link_and_requests_are_capped(pool: PgPool) {
     let id = create_user(&pool, "ada", false, Locale::En).await;
     let app = spawn_app(pool.clone()).await;
     for _ in 0..5 {
-        assert_eq!(ask(&app, "ada@example.com").await.status(), StatusCode::OK);
+        assert_eq!(
+            ask(&app, &pool, "ada@example.com").await.status(),
+            StatusCode::OK
+        );
     }
     let sent: i64 = sqlx::query_scalar("select count(*) from outbox")
         .fetch_one(&pool)
@@ -204,10 +257,83 @@ async fn disabled_accounts_get_no_link_and_requests_are_capped(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    ask(&app, "ada@example.com").await;
+    ask(&app, &pool, "ada@example.com").await;
     let sent: i64 = sqlx::query_scalar("select count(*) from outbox")
         .fetch_one(&pool)
         .await
         .unwrap();
     assert_eq!(sent, 0);
+}
+
+/// A reset ends what the old password gave: every session (above) and the tokens of both APIs.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_reset_revokes_every_api_token(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    let tokens = crate::rest_compat::tokens_of_both_apis(&app, "ada").await;
+    let answers = |app| crate::rest_compat::token_answers(app, &tokens);
+    assert_eq!(answers(&app).await, vec![StatusCode::OK; 4]);
+    ask(&app, &pool, "ada@example.com").await;
+    let token = mailed_token(&pool).await;
+    assert_eq!(
+        answers(&app).await,
+        vec![StatusCode::OK; 4],
+        "asking for a link changes nothing"
+    );
+    let resp = set(&app, &token, "a fresh reset passphrase").await;
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        answers(&app).await,
+        vec![StatusCode::UNAUTHORIZED; 4],
+        "every token revoked"
+    );
+}
+
+/// The answer does not wait for the work that only a known address causes (the lookup's result, the link's two
+/// inserts): with the reset table held by another transaction, a request for a known address is still answered,
+/// with the page an unknown address gets; the link is issued once the table is free again. (Were the inserts done
+/// before answering, the request would wait for the lock, and take longer for known addresses than for unknown ones.)
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_answer_does_not_wait_for_the_link_to_be_issued(pool: PgPool) {
+    let ada = create_user(&pool, "ada", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    let unknown = post(&app, "/password-reset", &[("email", "nobody@example.com")]).await;
+    assert_eq!(unknown.status(), StatusCode::OK);
+    let unknown = unknown.text().await.unwrap();
+
+    let mut hold = pool.begin().await.unwrap();
+    sqlx::query("lock table password_resets in exclusive mode")
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    // A bound so that the test fails instead of hanging; the answer is expected at once.
+    let known = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        post(&app, "/password-reset", &[("email", "ada@example.com")]),
+    )
+    .await
+    .expect("answered while the link could not be written yet");
+    assert_eq!(known.status(), StatusCode::OK);
+    let known = known.text().await.unwrap();
+    assert_eq!(
+        known.replace(&csrf_from(&known), ""),
+        unknown.replace(&csrf_from(&unknown), ""),
+        "the same page"
+    );
+    let written: i64 = sqlx::query_scalar("select count(*) from password_resets")
+        .fetch_one(&mut *hold)
+        .await
+        .unwrap();
+    assert_eq!(written, 0, "nothing written before the answer");
+    hold.rollback().await.unwrap();
+
+    wait_for_link(&pool, ada.0).await;
+    let rows: i64 = sqlx::query_scalar(
+        "select count(*) from outbox where kind = 'password_reset' and recipient_id = $1",
+    )
+    .bind(ada.0)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(rows, 1, "the link's email is on its way");
 }

@@ -193,6 +193,34 @@ async fn disabling_ends_sessions_and_enabling_restores_access(pool: PgPool) {
     assert_eq!(audit_count(&pool, "user.enable").await, 1);
 }
 
+/// Disabling an account on the admin page revokes the tokens of both APIs for good: enabling it again brings none
+/// back (a new token is needed, which the person can get by signing in).
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn disabling_revokes_api_tokens_for_good(pool: PgPool) {
+    use crate::rest_compat::{token_answers, tokens_of_both_apis};
+    let admin = admin_app(&pool).await;
+    let id = create_user(&pool, "ada", false, Locale::En).await;
+    let tokens = tokens_of_both_apis(&admin, "ada").await;
+    assert_eq!(
+        token_answers(&admin, &tokens).await,
+        vec![StatusCode::OK; 4]
+    );
+
+    post(&admin, &format!("/admin/users/{id}/disable"), &[]).await;
+    assert_eq!(
+        token_answers(&admin, &tokens).await,
+        vec![StatusCode::UNAUTHORIZED; 4]
+    );
+    post(&admin, &format!("/admin/users/{id}/enable"), &[]).await;
+    assert_eq!(
+        token_answers(&admin, &tokens).await,
+        vec![StatusCode::UNAUTHORIZED; 4],
+        "enabling brings no token back"
+    );
+    let fresh = tokens_of_both_apis(&admin, "ada").await;
+    assert_eq!(token_answers(&admin, &fresh).await, vec![StatusCode::OK; 4]);
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn an_account_with_tickets_cannot_be_deleted_but_an_empty_one_can(pool: PgPool) {
     let admin = admin_app(&pool).await;

@@ -191,6 +191,97 @@ async fn repeated_failures_are_rate_limited_whether_or_not_the_account_exists(po
     }
 }
 
+/// Asks `path` (`/api/v1/tokens` or `/flicket-api/tokens`) for a token with HTTP Basic credentials.
+async fn basic_sign_in(app: &TestApp, path: &str, login: &str, password: &str) -> StatusCode {
+    app.client
+        .post(app.url(path))
+        .basic_auth(login, Some(password))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// One counter per account, however it is named (user name, email, any case) and wherever the guess is made (the
+/// form, `/api/v1/tokens`, `/flicket-api/tokens`): ten guesses in all, not ten per spelling and per front end. A name
+/// that matches no account is counted under the text typed, also across front ends.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_sign_in_limit_is_per_account_across_names_and_front_ends(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    create_user(&pool, "bob", false, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    let (v1, compat) = ("/api/v1/tokens", "/flicket-api/tokens");
+    for _ in 0..3 {
+        assert_eq!(
+            app.login("ada", "wrong password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            basic_sign_in(&app, v1, "ADA@example.com", "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            basic_sign_in(&app, compat, "ada@example.com", "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.login("Ada@Example.com", "wrong password")
+            .await
+            .status(),
+        StatusCode::UNAUTHORIZED,
+        "the tenth guess"
+    );
+    let limited = app.login("ada", PASSWORD).await;
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited
+            .text()
+            .await
+            .unwrap()
+            .contains("Too many sign-in attempts")
+    );
+    for login in ["ada", "ada@example.com"] {
+        assert_eq!(
+            basic_sign_in(&app, v1, login, PASSWORD).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+        assert_eq!(
+            basic_sign_in(&app, compat, login, PASSWORD).await,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+    assert_eq!(
+        spawn_app(pool.clone())
+            .await
+            .login("bob@example.com", PASSWORD)
+            .await
+            .status(),
+        StatusCode::SEE_OTHER,
+        "another account is not held back"
+    );
+
+    // An unknown name: the form and the APIs add up under what was typed.
+    for _ in 0..5 {
+        assert_eq!(
+            app.login("ghost", "wrong password").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(
+            basic_sign_in(&app, v1, "GHOST", "wrong password").await,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_eq!(
+        app.login("ghost", "wrong password").await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        basic_sign_in(&app, compat, "ghost", "wrong password").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 /// Signs in as ada with this `X-Forwarded-For`.
 async fn login_from(app: &TestApp, forwarded_for: &str, password: &str) -> StatusCode {
     let token = app.csrf("/login").await;
@@ -241,7 +332,7 @@ async fn the_sign_in_limit_counts_clients_behind_a_trusted_proxy(pool: PgPool) {
         StatusCode::UNAUTHORIZED
     );
     let ip: String = sqlx::query_scalar(
-        "select ip from login_attempts where account_key = 'ada' order by login_attempt_id desc limit 1",
+        "select ip from login_attempts where account_key like 'user:%' order by login_attempt_id desc limit 1",
     )
     .fetch_one(&pool)
     .await

@@ -20,7 +20,7 @@ use crate::tickets_support::{
 const BASE: &str = "http://127.0.0.1:8080/flicket-api";
 
 /// A token from `POST /flicket-api/tokens`.
-async fn compat_token(app: &TestApp, username: &str) -> String {
+pub async fn compat_token(app: &TestApp, username: &str) -> String {
     let resp = app
         .client
         .post(app.url("/flicket-api/tokens"))
@@ -31,6 +31,25 @@ async fn compat_token(app: &TestApp, username: &str) -> String {
     let body = json_of(resp, StatusCode::OK).await;
     assert_eq!(body.as_object().unwrap().len(), 1, "only the token: {body}");
     body["token"].as_str().unwrap().to_owned()
+}
+
+/// One token from each API's token endpoint (`/api/v1/tokens`, `/flicket-api/tokens`) for `username`.
+pub async fn tokens_of_both_apis(app: &TestApp, username: &str) -> Vec<String> {
+    vec![
+        token_for(app, username).await,
+        compat_token(app, username).await,
+    ]
+}
+
+/// What each token gets from each API (a list of tickets in `/api/v1`, then in `/flicket-api/`).
+pub async fn token_answers(app: &TestApp, tokens: &[String]) -> Vec<StatusCode> {
+    let mut out = vec![];
+    for t in tokens {
+        for path in ["/api/v1/tickets", "/flicket-api/tickets/"] {
+            out.push(get(app, path, t).await.status());
+        }
+    }
+    out
 }
 
 /// The sorted keys of a JSON object.

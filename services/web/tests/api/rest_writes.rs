@@ -803,3 +803,37 @@ async fn departments_and_categories_keep_the_ui_rules(pool: PgPool) {
     let activity = &spec["paths"]["/api/v1/tickets/{id}/activity"]["get"]["responses"]["200"];
     assert!(activity.to_string().contains("Page_Activity"), "{activity}");
 }
+
+/// Disabling an account through `/api/v1/users/{id}` revokes its tokens (of both APIs) for good: enabling it again
+/// brings none back.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn disabling_through_the_api_revokes_tokens_for_good(pool: PgPool) {
+    use crate::rest_compat::{token_answers, tokens_of_both_apis};
+    let c = cast(&pool).await;
+    let app = spawn_app(pool.clone()).await;
+    let tr = token_for(&app, "root").await;
+    let tokens = tokens_of_both_apis(&app, "bob").await;
+    assert_eq!(token_answers(&app, &tokens).await, vec![StatusCode::OK; 4]);
+    let bob_path = format!("/api/v1/users/{}", c.bob.0);
+    let resp = patch(&app, &bob_path, &tr, json!({"disabled": true})).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        token_answers(&app, &tokens).await,
+        vec![StatusCode::UNAUTHORIZED; 4]
+    );
+    let resp = patch(&app, &bob_path, &tr, json!({"disabled": false})).await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(
+        token_answers(&app, &tokens).await,
+        vec![StatusCode::UNAUTHORIZED; 4],
+        "enabling brings no token back"
+    );
+    let revoked: i64 = sqlx::query_scalar(
+        "select count(*) from api_tokens where user_id = $1 and revoked_at is not null",
+    )
+    .bind(c.bob.0)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(revoked, 2);
+}

@@ -219,3 +219,77 @@ async fn a_change_that_fails_half_way_leaves_nothing_behind(pool: PgPool) {
     assert_eq!(t.temp_files(), 0);
     let _ = ada;
 }
+
+/// The admin's password asked by a deletion is checked under the sign-in limiter, on the same counter as signing in
+/// to that account: failures are recorded, and after ten (here, or at the sign-in form) the answer is sign-in's 429,
+/// even for the right password, and nothing is deleted.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn deletion_passwords_are_limited_with_sign_in(pool: PgPool) {
+    let ada = user(&pool, "ada").await;
+    let root = create_user(&pool, "root", true, flicket_core::Locale::En).await;
+    let id = create_direct(&pool, ada, "Keep me").await;
+    let post_id = direct_reply(&pool, ada, id, "A reply to keep", "1").await;
+    let t = spawn_ticket_app(pool.clone()).await;
+    let r = signed_in(&t, "root").await;
+    let page = format!("/tickets/{id}");
+    let (ticket_delete, post_delete) =
+        (format!("{page}/delete"), format!("/posts/{post_id}/delete"));
+    // Three guesses at the sign-in form, seven on the deletion forms.
+    let other = t.browser().await;
+    for _ in 0..3 {
+        assert_eq!(
+            other.login("ROOT@example.com", "wrong").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    for i in 0..7 {
+        let path = if i % 2 == 0 {
+            &ticket_delete
+        } else {
+            &post_delete
+        };
+        let text = flash_after(
+            &r,
+            r.post_action(path, &page, &[("password", "wrong")]).await,
+        )
+        .await;
+        assert!(text.contains("Wrong password"), "guess {i}");
+    }
+    let failures = scalar_i64(
+        &pool,
+        "select count(*) from login_attempts where account_key = 'user:' || $1 and not succeeded",
+        root.0,
+    )
+    .await;
+    assert_eq!(
+        failures, 10,
+        "every failure recorded on the account's counter"
+    );
+
+    for path in [&post_delete, &ticket_delete] {
+        let resp = r.post_action(path, &page, &[("password", PASSWORD)]).await;
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS, "{path}");
+        assert!(
+            resp.text()
+                .await
+                .unwrap()
+                .contains("Too many sign-in attempts"),
+            "{path}"
+        );
+    }
+    assert_eq!(
+        other.login("root", PASSWORD).await.status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        scalar_i64(
+            &pool,
+            "select count(*) from posts where ticket_id = $1",
+            id.0
+        )
+        .await,
+        1,
+        "nothing deleted"
+    );
+    assert_eq!(r.get(&page).await.status(), StatusCode::OK);
+}
