@@ -148,6 +148,26 @@ impl EmailQueue {
     }
 }
 
+/// Pushes committed outbox rows now and records the push, as the web's relay does after a commit. A failed push is
+/// not an error for the caller: the rows stay un-enqueued and the outbox re-push takes them a few seconds later.
+/// Returns the rows pushed.
+#[tracing::instrument(skip_all, fields(queue = queue.name(), count = outbox_ids.len()))]
+pub async fn push_committed(pool: &PgPool, queue: &EmailQueue, outbox_ids: &[i64]) -> u64 {
+    if outbox_ids.is_empty() {
+        return 0;
+    }
+    let jobs: Vec<EmailJob> = outbox_ids.iter().map(|id| EmailJob::new(*id)).collect();
+    if let Err(e) = queue.push(&jobs).await {
+        tracing::warn!(error = %e, "cannot push email jobs; the outbox re-push will");
+        return 0;
+    }
+    if let Err(e) = crate::repo::outbox::mark_enqueued(pool, outbox_ids).await {
+        // Harmless: the re-push pushes these rows once more; the mailer's ledger sends one email.
+        tracing::warn!(error = %e, "cannot record the push");
+    }
+    outbox_ids.len() as u64
+}
+
 /// When the scheduler pushes outbox rows (again).
 #[derive(Debug, Clone, Copy)]
 pub struct RepushPolicy {

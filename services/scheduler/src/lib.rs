@@ -63,6 +63,7 @@ impl Scheduler {
         let ctx = jobs::JobContext {
             pool: self.readiness.pool.clone(),
             instance: instance_name(),
+            queue: self.queue.clone(),
         };
         let jobs_stop = stop.clone();
         let jobs = tokio::spawn(jobs::run(ctx, async move { jobs_stop.cancelled().await }));
