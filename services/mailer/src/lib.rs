@@ -63,6 +63,7 @@ impl Mailer {
             config.base_url.clone(),
             options.smtp_timeout,
             u32::try_from(options.concurrency).unwrap_or(8),
+            config.smtp_allow_private,
         ));
         let deliverer = Arc::new(deliver::Deliverer {
             pool,

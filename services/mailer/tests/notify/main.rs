@@ -9,4 +9,5 @@ mod helpers;
 mod kill;
 mod kinds;
 mod redis_restart;
+mod ssrf;
 mod trace;
