@@ -56,7 +56,8 @@ impl Mailer {
             redis: Some((ops::redis_client(&config)?, true)),
             nats: Some(nats.clone()),
         };
-        let queue = EmailQueue::connect_lazy(config.redis_url.expose_secret(), &options.queue)?;
+        let queue = EmailQueue::connect_lazy(config.redis_url.expose_secret(), &options.queue)?
+            .identified_by(pool.clone());
         let smtp = Arc::new(smtp::Smtp::new(
             pool.clone(),
             config.secret_key.clone(),
@@ -71,6 +72,7 @@ impl Mailer {
             smtp,
             options,
             secret_key: config.secret_key.clone(),
+            installation: Default::default(),
         });
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(config.mailer_listen).await?;

@@ -53,7 +53,8 @@ async fn main() -> anyhow::Result<()> {
             let queue = flicket_core::queue::EmailQueue::connect_lazy(
                 secrecy::ExposeSecret::expose_secret(&config.redis_url),
                 &config.email_queue,
-            )?;
+            )?
+            .identified_by(pool.clone());
             match flicket_scheduler::digest::run(&pool, &queue, &period, &instance).await? {
                 PeriodOutcome::Ran(n) => println!("digest {period}: {n} emails enqueued"),
                 PeriodOutcome::AlreadyRun => println!("digest {period}: already run, nothing sent"),

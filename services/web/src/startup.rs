@@ -49,7 +49,8 @@ impl Application {
         let queue = flicket_core::queue::EmailQueue::connect_lazy(
             secrecy::ExposeSecret::expose_secret(&config.redis_url),
             &config.email_queue,
-        )?;
+        )?
+        .identified_by(pool.clone());
         let state = AppState {
             relay: crate::relay::Relay::start(pool.clone(), queue),
             pool,

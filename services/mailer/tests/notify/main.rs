@@ -6,6 +6,7 @@ mod bench;
 mod delivery;
 mod faults;
 mod helpers;
+mod installations;
 mod kill;
 mod kinds;
 mod redis_restart;
