@@ -187,7 +187,9 @@ mod tests {
     #[test]
     fn the_default_queue_names_the_database_without_credentials() {
         assert_eq!(
-            default_email_queue("postgres://flicket:s3cret@db.example:5432/flicket?sslmode=require"),
+            default_email_queue(
+                "postgres://flicket:s3cret@db.example:5432/flicket?sslmode=require"
+            ),
             "flicket:email:db.example:5432/flicket"
         );
         assert_ne!(

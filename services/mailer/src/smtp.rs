@@ -159,15 +159,16 @@ impl Smtp {
             "tls" => Tls::Wrapper(tls_params(tls_name)?),
             _ => Tls::None,
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
-            .port(addr.port())
-            .tls(tls)
-            .timeout(Some(self.timeout))
-            .pool_config(
-                PoolConfig::new()
-                    .max_size(self.pool_size.max(1))
-                    .idle_timeout(Duration::from_secs(60)),
-            );
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
+                .port(addr.port())
+                .tls(tls)
+                .timeout(Some(self.timeout))
+                .pool_config(
+                    PoolConfig::new()
+                        .max_size(self.pool_size.max(1))
+                        .idle_timeout(Duration::from_secs(60)),
+                );
         if let Some(user) = s.smtp_username.as_deref().filter(|u| !u.is_empty()) {
             let password = match &s.smtp_password_enc {
                 Some(blob) => {

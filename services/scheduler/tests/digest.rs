@@ -152,11 +152,15 @@ async fn two_replicas_at_once_send_one_digest_per_user(pool: PgPool) {
 
     // The same period again sends nothing; a new period sends again.
     assert_eq!(
-        digest::run(&pool, &q.queue, "P1", "replica-a").await.unwrap(),
+        digest::run(&pool, &q.queue, "P1", "replica-a")
+            .await
+            .unwrap(),
         PeriodOutcome::AlreadyRun
     );
     assert_eq!(
-        digest::run(&pool, &q.queue, "P2", "replica-a").await.unwrap(),
+        digest::run(&pool, &q.queue, "P2", "replica-a")
+            .await
+            .unwrap(),
         PeriodOutcome::Ran(2)
     );
 }
@@ -232,7 +236,9 @@ async fn a_run_killed_midway_leaves_nothing_and_the_rerun_is_complete(pool: PgPo
         drop(tx);
     }
     assert_eq!(
-        digest::run(&pool, &q.queue, "P3", "survivor").await.unwrap(),
+        digest::run(&pool, &q.queue, "P3", "survivor")
+            .await
+            .unwrap(),
         PeriodOutcome::Ran(2)
     );
     assert_eq!(digests(&pool, "P3").await.len(), 2);

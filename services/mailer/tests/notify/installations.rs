@@ -78,7 +78,10 @@ async fn two_installations_on_one_queue_each_deliver_their_own_emails(pool: PgPo
     for id in &ids_b {
         assert_eq!(finished(&other, *id).await, "sent");
     }
-    let (got_a, got_b) = (a.sink.wait_for(5, WAIT).await, b.sink.wait_for(5, WAIT).await);
+    let (got_a, got_b) = (
+        a.sink.wait_for(5, WAIT).await,
+        b.sink.wait_for(5, WAIT).await,
+    );
     assert_eq!(got_a.len(), 5);
     assert_eq!(got_b.len(), 5);
     assert!(got_a.iter().all(|m| decoded(m).contains("A's reply")));
@@ -87,8 +90,10 @@ async fn two_installations_on_one_queue_each_deliver_their_own_emails(pool: PgPo
     mailer_a.stop().await;
     mailer_b.stop().await;
     other.close().await;
-    sqlx::query(sqlx::AssertSqlSafe(format!(r#"drop database "{other_name}" with (force)"#)))
-        .execute(&pool)
-        .await
-        .unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        r#"drop database "{other_name}" with (force)"#
+    )))
+    .execute(&pool)
+    .await
+    .unwrap();
 }

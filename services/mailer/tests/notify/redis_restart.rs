@@ -114,7 +114,9 @@ async fn a_redis_restart_without_persistence_loses_no_email(pool: PgPool) {
 const RESTART_TARGET: Duration = Duration::from_secs(60);
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
-async fn after_redis_restarts_empty_every_email_is_delivered_within_a_minute_and_once(pool: PgPool) {
+async fn after_redis_restarts_empty_every_email_is_delivered_within_a_minute_and_once(
+    pool: PgPool,
+) {
     let w = world(&pool).await;
     let mut redis = PrivateRedis::start(free_port()).await;
     let name = "flicket:test:restart-delay";
@@ -181,7 +183,10 @@ async fn after_redis_restarts_empty_every_email_is_delivered_within_a_minute_and
     assert!(delivered, "not every email was delivered within {delay:?}");
     assert!(delay <= RESTART_TARGET, "{delay:?}");
     for id in &ids {
-        assert_eq!(state(&pool, &key_of(&pool, *id).await).await.as_deref(), Some("sent"));
+        assert_eq!(
+            state(&pool, &key_of(&pool, *id).await).await.as_deref(),
+            Some("sent")
+        );
     }
     // Exactly once: one message per outbox row, none twice, even though rows were pushed again.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -192,7 +197,11 @@ async fn after_redis_restarts_empty_every_email_is_delivered_within_a_minute_and
         .collect();
     message_ids.sort();
     message_ids.dedup();
-    assert_eq!(messages.len(), 7, "first + 5 queued + 1 written during the outage");
+    assert_eq!(
+        messages.len(),
+        7,
+        "first + 5 queued + 1 written during the outage"
+    );
     assert_eq!(message_ids.len(), 7, "no duplicate");
 
     stop.cancel();
