@@ -259,11 +259,21 @@ impl Config {
                 "must be set when the base URL is https",
             ));
         }
+        let database_url = env
+            .get("FLICKET_DATABASE_URL")?
+            .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/flicket".to_owned());
         Ok(Self {
-            database_url: env
-                .get("FLICKET_DATABASE_URL")?
-                .unwrap_or_else(|| "postgres://postgres@127.0.0.1:5432/flicket".to_owned())
-                .into(),
+            email_queue: match env.get("FLICKET_EMAIL_QUEUE")? {
+                None => crate::jobs::default_email_queue(&database_url),
+                Some(q) if q.len() <= 128 && !q.contains(char::is_whitespace) => q,
+                Some(_) => {
+                    return Err(invalid(
+                        "FLICKET_EMAIL_QUEUE",
+                        "must be at most 128 characters without spaces",
+                    ));
+                }
+            },
+            database_url: database_url.into(),
             database_max_connections: env.parse("FLICKET_DATABASE_MAX_CONNECTIONS", 10)?,
             redis_url: env
                 .get("FLICKET_REDIS_URL")?
@@ -273,16 +283,6 @@ impl Config {
                 .get("FLICKET_NATS_URL")?
                 .unwrap_or_else(|| "nats://127.0.0.1:4222".to_owned())
                 .into(),
-            email_queue: match env.get("FLICKET_EMAIL_QUEUE")? {
-                None => crate::jobs::DEFAULT_EMAIL_QUEUE.to_owned(),
-                Some(q) if q.len() <= 128 && !q.contains(char::is_whitespace) => q,
-                Some(_) => {
-                    return Err(invalid(
-                        "FLICKET_EMAIL_QUEUE",
-                        "must be at most 128 characters without spaces",
-                    ));
-                }
-            },
             listen: env.parse("FLICKET_LISTEN", SocketAddr::from(([127, 0, 0, 1], 8080)))?,
             mailer_listen: env.parse(
                 "FLICKET_MAILER_LISTEN",

@@ -10,8 +10,35 @@ use opentelemetry_sdk::propagation::TraceContextPropagator;
 use serde::{Deserialize, Serialize};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-/// The Redis queue of email jobs unless `FLICKET_EMAIL_QUEUE` says otherwise.
+/// The prefix of the default Redis queue of email jobs; the rest names the database (see
+/// [`default_email_queue`]) unless `FLICKET_EMAIL_QUEUE` says otherwise.
 pub const DEFAULT_EMAIL_QUEUE: &str = "flicket:email";
+
+/// The default queue of the installation whose database is at `database_url`: `flicket:email:<host>:<port>/<db>`
+/// (no user or password), so two installations on one Redis do not share a queue unless told to. Web, mailer and
+/// scheduler derive the same name from the same URL.
+pub fn default_email_queue(database_url: &str) -> String {
+    let rest = database_url
+        .split_once("://")
+        .map_or(database_url, |(_, rest)| rest);
+    let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let db = path.split(['?', '#']).next().unwrap_or_default();
+    let name: String = format!("{host}/{db}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.:/[]".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(100)
+        .collect();
+    format!("{DEFAULT_EMAIL_QUEUE}:{name}")
+}
 
 /// The payload version this build writes and reads.
 pub const EMAIL_JOB_VERSION: u32 = 1;
@@ -26,6 +53,10 @@ pub struct EmailJob {
     /// W3C trace context (`traceparent`, `tracestate`) of the change that caused the email; empty when not traced.
     #[serde(default, skip_serializing_if = "HashMap::is_empty")]
     pub trace: HashMap<String, String>,
+    /// The installation whose outbox holds the row (`repo::installation`); a mailer of another installation on
+    /// the same queue leaves the job to its owner. Absent in jobs pushed without it (they count as anyone's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation: Option<uuid::Uuid>,
 }
 
 /// Why a payload was refused (the job goes to the dead set; retrying cannot fix it).
@@ -51,6 +82,7 @@ impl EmailJob {
             v: EMAIL_JOB_VERSION,
             outbox_id,
             trace,
+            installation: None,
         }
     }
 
@@ -140,6 +172,29 @@ mod tests {
         assert_eq!(
             EmailJob::parse(br#"{"v":2,"outbox_id":1}"#),
             Err(JobError::Version(2))
+        );
+    }
+
+    #[test]
+    fn the_installation_travels_with_the_job() {
+        let id = uuid::Uuid::from_u128(7);
+        let mut job = EmailJob::with_trace(42, HashMap::new());
+        job.installation = Some(id);
+        let parsed = EmailJob::parse(&job.to_bytes()).unwrap();
+        assert_eq!(parsed.installation, Some(id));
+    }
+
+    #[test]
+    fn the_default_queue_names_the_database_without_credentials() {
+        assert_eq!(
+            default_email_queue(
+                "postgres://flicket:s3cret@db.example:5432/flicket?sslmode=require"
+            ),
+            "flicket:email:db.example:5432/flicket"
+        );
+        assert_ne!(
+            default_email_queue("postgres://postgres@127.0.0.1:5432/flicket"),
+            default_email_queue("postgres://postgres@127.0.0.1:5432/flicket_dev")
         );
     }
 

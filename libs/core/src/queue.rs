@@ -2,12 +2,15 @@
 //! outbox re-push the scheduler runs. The connection is lazy: a producer starts and keeps running while Redis is down;
 //! every push has a short timeout and its failure is only logged by the callers (the outbox keeps the truth).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use apalis::prelude::TaskBuilder;
 use apalis_redis::ConnectionManager;
 use redis::aio::ConnectionManagerConfig;
 use sqlx::PgPool;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
 
 use crate::jobs::EmailJob;
 
@@ -49,6 +52,14 @@ pub struct EmailQueue {
     conn: ConnectionManager,
     config: apalis_redis::Config,
     timeout: Duration,
+    installation: Option<Installation>,
+}
+
+/// The installation id, read once from the database on the first push.
+#[derive(Clone)]
+struct Installation {
+    pool: PgPool,
+    id: Arc<OnceCell<Uuid>>,
 }
 
 impl std::fmt::Debug for EmailQueue {
@@ -71,7 +82,44 @@ impl EmailQueue {
             conn,
             config: redis_config(queue),
             timeout: Duration::from_secs(3),
+            installation: None,
         }
+    }
+
+    /// Stamps every job pushed from now on with the installation id of `pool`'s database (read on first use), so a
+    /// mailer of another installation sharing the queue leaves them alone. Every producer of a service does this.
+    pub fn identified_by(mut self, pool: PgPool) -> Self {
+        self.installation = Some(Installation {
+            pool,
+            id: Arc::new(OnceCell::new()),
+        });
+        self
+    }
+
+    /// The installation id jobs are stamped with, if any; `None` when the queue is not identified or the database
+    /// cannot say (the jobs then go unstamped, as before installations had ids).
+    async fn installation_id(&self) -> Option<Uuid> {
+        let inst = self.installation.as_ref()?;
+        let id = inst
+            .id
+            .get_or_try_init(|| crate::repo::installation::id(&inst.pool))
+            .await;
+        match id {
+            Ok(id) => Some(*id),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the installation id; the job goes unstamped");
+                None
+            }
+        }
+    }
+
+    async fn stamp(&self, job: &EmailJob) -> Vec<u8> {
+        if job.installation.is_some() {
+            return job.to_bytes();
+        }
+        let mut job = job.clone();
+        job.installation = self.installation_id().await;
+        job.to_bytes()
     }
 
     /// The queue name.
@@ -91,19 +139,18 @@ impl EmailQueue {
 
     /// Pushes jobs to run now.
     pub async fn push(&self, jobs: &[EmailJob]) -> Result<(), QueueError> {
-        let tasks: Vec<_> = jobs
-            .iter()
-            .map(|j| TaskBuilder::new(j.to_bytes()).build())
-            .collect();
+        let mut tasks = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            tasks.push(TaskBuilder::new(self.stamp(job).await).build());
+        }
         self.push_raw(tasks).await
     }
 
     /// Pushes a job to run after `delay` (a retry); Redis holds it in its scheduled set meanwhile.
     pub async fn push_after(&self, job: &EmailJob, delay: Duration) -> Result<(), QueueError> {
-        self.push_raw(vec![
-            TaskBuilder::new(job.to_bytes()).run_after(delay).build(),
-        ])
-        .await
+        let bytes = self.stamp(job).await;
+        self.push_raw(vec![TaskBuilder::new(bytes).run_after(delay).build()])
+            .await
     }
 
     /// Pushes arbitrary bytes as jobs (tests use it to push malformed payloads).
@@ -133,6 +180,36 @@ impl EmailQueue {
         }
     }
 
+    /// The key whose absence tells that Redis lost this queue's data (restarted without persistence, flushed,
+    /// evicted). It never expires.
+    pub fn sentinel_key(&self) -> String {
+        format!("{}:sentinel", self.name())
+    }
+
+    /// Whether Redis lost the queue's data since the sentinel was last set: sets it if absent (`SET NX`) and says
+    /// whether it was absent. Several callers may ask; exactly one sees each loss. Also true on the first call
+    /// against a Redis that never held the sentinel (a re-push then is harmless).
+    pub async fn data_lost(&self) -> Result<bool, QueueError> {
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(self.sentinel_key()).arg(1).arg("NX");
+        let query = cmd.query_async::<Option<String>>(&mut conn);
+        match tokio::time::timeout(self.timeout, query).await {
+            Ok(Ok(set)) => Ok(set.is_some()),
+            Ok(Err(e)) => Err(QueueError::Redis(e.to_string())),
+            Err(_) => Err(QueueError::Timeout(self.timeout)),
+        }
+    }
+
+    /// Removes the sentinel, so the next [`EmailQueue::data_lost`] reports a loss again (best effort).
+    async fn forget_sentinel(&self) {
+        let mut conn = self.conn.clone();
+        let mut cmd = redis::cmd("DEL");
+        cmd.arg(self.sentinel_key());
+        let query = cmd.query_async::<()>(&mut conn);
+        let _ = tokio::time::timeout(self.timeout, query).await;
+    }
+
     /// Jobs waiting in Redis (ready now plus scheduled for later).
     pub async fn depth(&self) -> Result<u64, QueueError> {
         let mut conn = self.conn.clone();
@@ -146,6 +223,26 @@ impl EmailQueue {
             Err(_) => Err(QueueError::Timeout(self.timeout)),
         }
     }
+}
+
+/// Pushes committed outbox rows now and records the push, as the web's relay does after a commit. A failed push is
+/// not an error for the caller: the rows stay un-enqueued and the outbox re-push takes them a few seconds later.
+/// Returns the rows pushed.
+#[tracing::instrument(skip_all, fields(queue = queue.name(), count = outbox_ids.len()))]
+pub async fn push_committed(pool: &PgPool, queue: &EmailQueue, outbox_ids: &[i64]) -> u64 {
+    if outbox_ids.is_empty() {
+        return 0;
+    }
+    let jobs: Vec<EmailJob> = outbox_ids.iter().map(|id| EmailJob::new(*id)).collect();
+    if let Err(e) = queue.push(&jobs).await {
+        tracing::warn!(error = %e, "cannot push email jobs; the outbox re-push will");
+        return 0;
+    }
+    if let Err(e) = crate::repo::outbox::mark_enqueued(pool, outbox_ids).await {
+        // Harmless: the re-push pushes these rows once more; the mailer's ledger sends one email.
+        tracing::warn!(error = %e, "cannot record the push");
+    }
+    outbox_ids.len() as u64
 }
 
 /// When the scheduler pushes outbox rows (again).
@@ -191,24 +288,85 @@ pub async fn repush_due(
         if rows.is_empty() {
             return Ok(pushed);
         }
-        let ids: Vec<i64> = rows.iter().map(|r| r.outbox_id).collect();
-        let jobs: Vec<EmailJob> = rows
-            .into_iter()
-            .map(|r| {
-                let trace = r
-                    .trace_context
-                    .and_then(|v| serde_json::from_value(v).ok())
-                    .unwrap_or_default();
-                EmailJob::with_trace(r.outbox_id, trace)
-            })
-            .collect();
-        queue.push(&jobs).await?;
-        crate::repo::outbox::mark_enqueued(&mut *tx, &ids).await?;
+        let count = push_and_mark(&mut tx, queue, rows).await?;
         tx.commit().await?;
-        pushed += ids.len() as u64;
-        metrics::counter!("outbox_repushed_total").increment(ids.len() as u64);
-        if (ids.len() as i64) < policy.batch {
+        pushed += count;
+        metrics::counter!("outbox_repushed_total").increment(count);
+        if (count as i64) < policy.batch {
             return Ok(pushed);
         }
     }
+}
+
+/// Detects that Redis lost the queue's data ([`EmailQueue::data_lost`]) and, if so, pushes at once every undelivered
+/// outbox row created before the detection, whatever its push history: jobs waiting, in flight and retries scheduled
+/// in Redis are all gone, and waiting for [`RepushPolicy::not_delivered_after`] would delay them for minutes. Rows
+/// whose job did survive are pushed twice; the mailer's send ledger sends one email. Returns `None` when nothing was
+/// lost, else the rows pushed. If the push fails, the loss is reported again at the next call.
+#[tracing::instrument(skip_all, fields(queue = queue.name()), err)]
+pub async fn recover_lost_jobs(
+    pool: &PgPool,
+    queue: &EmailQueue,
+    batch: i64,
+) -> Result<Option<u64>, QueueError> {
+    if !queue.data_lost().await? {
+        return Ok(None);
+    }
+    let pushed = repush_before_cutoff(pool, queue, batch).await;
+    if pushed.is_err() {
+        queue.forget_sentinel().await;
+    }
+    let pushed = pushed?;
+    metrics::counter!("email_queue_losses_detected_total").increment(1);
+    tracing::warn!(
+        rows = pushed,
+        "Redis lost the email queue's data; undelivered outbox rows pushed again"
+    );
+    Ok(Some(pushed))
+}
+
+async fn repush_before_cutoff(
+    pool: &PgPool,
+    queue: &EmailQueue,
+    batch: i64,
+) -> Result<u64, QueueError> {
+    let cutoff = crate::repo::outbox::db_now(pool).await?;
+    let mut pushed = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let rows =
+            crate::repo::outbox::lock_undelivered_before(&mut tx, cutoff, batch.max(1)).await?;
+        if rows.is_empty() {
+            return Ok(pushed);
+        }
+        let count = rows.len();
+        pushed += push_and_mark(&mut tx, queue, rows).await?;
+        tx.commit().await?;
+        metrics::counter!("outbox_repushed_total").increment(count as u64);
+        if (count as i64) < batch.max(1) {
+            return Ok(pushed);
+        }
+    }
+}
+
+/// Pushes locked rows and marks them enqueued inside the caller's transaction.
+async fn push_and_mark(
+    tx: &mut sqlx::PgConnection,
+    queue: &EmailQueue,
+    rows: Vec<crate::repo::outbox::DueRow>,
+) -> Result<u64, QueueError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.outbox_id).collect();
+    let jobs: Vec<EmailJob> = rows
+        .into_iter()
+        .map(|r| {
+            let trace = r
+                .trace_context
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default();
+            EmailJob::with_trace(r.outbox_id, trace)
+        })
+        .collect();
+    queue.push(&jobs).await?;
+    crate::repo::outbox::mark_enqueued(&mut *tx, &ids).await?;
+    Ok(ids.len() as u64)
 }

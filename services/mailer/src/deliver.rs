@@ -32,6 +32,8 @@ pub struct Deliverer {
     pub options: MailerOptions,
     /// Decrypts reset tokens in payloads.
     pub secret_key: SecretString,
+    /// This installation's id (read from the database on the first job).
+    pub installation: tokio::sync::OnceCell<uuid::Uuid>,
 }
 
 /// How a job ended (for logs and tests); errors are returned separately.
@@ -51,7 +53,12 @@ pub enum Outcome {
     Deferred,
     /// The outbox row no longer exists.
     Gone,
+    /// The job belongs to another installation sharing the queue: handed back to the queue for its own mailers.
+    Foreign,
 }
+
+/// How long a job of another installation waits in the queue's scheduled set before it is offered again.
+const FOREIGN_JOB_DELAY: Duration = Duration::from_secs(1);
 
 /// A transient failure: worth another attempt.
 struct Transient(String);
@@ -59,6 +66,24 @@ struct Transient(String);
 impl Deliverer {
     /// Processes one job.
     pub async fn deliver(&self, job: &EmailJob) -> anyhow::Result<Outcome> {
+        if let Some(owner) = job.installation {
+            let own = *self
+                .installation
+                .get_or_try_init(|| flicket_core::repo::installation::id(&self.pool))
+                .await?;
+            if owner != own {
+                // Another installation's row id means nothing here: never look it up, never ack it away. Put it
+                // back (a failed push is an error, so apalis keeps and retries this copy instead).
+                self.queue.push_after(job, FOREIGN_JOB_DELAY).await?;
+                metrics::counter!("mailer_foreign_jobs_returned_total").increment(1);
+                tracing::debug!(
+                    outbox.id = job.outbox_id,
+                    installation = %owner,
+                    "job of another installation left in the queue"
+                );
+                return Ok(Outcome::Foreign);
+            }
+        }
         let Some(row) = mail::outbox_for_send(&self.pool, job.outbox_id).await? else {
             tracing::warn!(
                 outbox.id = job.outbox_id,

@@ -56,13 +56,15 @@ impl Mailer {
             redis: Some((ops::redis_client(&config)?, true)),
             nats: Some(nats.clone()),
         };
-        let queue = EmailQueue::connect_lazy(config.redis_url.expose_secret(), &options.queue)?;
+        let queue = EmailQueue::connect_lazy(config.redis_url.expose_secret(), &options.queue)?
+            .identified_by(pool.clone());
         let smtp = Arc::new(smtp::Smtp::new(
             pool.clone(),
             config.secret_key.clone(),
             config.base_url.clone(),
             options.smtp_timeout,
             u32::try_from(options.concurrency).unwrap_or(8),
+            config.smtp_allow_private,
         ));
         let deliverer = Arc::new(deliver::Deliverer {
             pool,
@@ -70,6 +72,7 @@ impl Mailer {
             smtp,
             options,
             secret_key: config.secret_key.clone(),
+            installation: Default::default(),
         });
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(config.mailer_listen).await?;

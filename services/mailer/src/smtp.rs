@@ -2,10 +2,18 @@
 //!
 //! Settings are cached with their pooled transport and reloaded when `flicket.config.changed` arrives on NATS, and
 //! every `settings_refresh` in any case (NATS is best effort). A change of any field rebuilds the transport.
+//!
+//! The host is never handed to the SMTP library as a name: on every load the mailer resolves it itself, checks every
+//! address with the SSRF guard (`net_guard`, the same one the settings page uses), and gives lettre the vetted IP,
+//! keeping the name only for TLS (SNI and certificate verification). A host stored before the guard existed, saved
+//! while `FLICKET_SMTP_ALLOW_PRIVATE` was on, or a name that later resolves inside (DNS rebinding) is therefore
+//! refused with a reason recorded on each email, and never connected to.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use flicket_core::net_guard;
 use flicket_core::repo::mail::{self, MailSettings};
 use futures::StreamExt;
 use lettre::transport::smtp::PoolConfig;
@@ -26,6 +34,8 @@ pub struct Active {
     pub settings: MailSettings,
     /// Public URL for links (`FLICKET_BASE_URL` wins over the settings row).
     pub base_url: String,
+    /// The vetted address the transport connects to, or why the host was refused.
+    pub address: Result<SocketAddr, String>,
     /// The pooled transport, or why there is none (no host, undecryptable password…).
     pub transport: Result<AsyncSmtpTransport<Tokio1Executor>, String>,
 }
@@ -37,17 +47,19 @@ pub struct Smtp {
     base_url_override: Option<String>,
     timeout: Duration,
     pool_size: u32,
+    allow_private: bool,
     active: RwLock<Option<Arc<Active>>>,
 }
 
 impl Smtp {
-    /// An empty cache; settings are loaded on first use.
+    /// An empty cache; settings are loaded on first use. `allow_private` is `FLICKET_SMTP_ALLOW_PRIVATE`.
     pub fn new(
         pool: PgPool,
         secret_key: SecretString,
         base_url_override: Option<String>,
         timeout: Duration,
         pool_size: u32,
+        allow_private: bool,
     ) -> Self {
         Self {
             pool,
@@ -55,6 +67,7 @@ impl Smtp {
             base_url_override,
             timeout,
             pool_size,
+            allow_private,
             active: RwLock::new(None),
         }
     }
@@ -67,21 +80,27 @@ impl Smtp {
         self.reload().await
     }
 
-    /// Re-reads the settings; rebuilds the transport when they changed.
+    /// Re-reads the settings and resolves and vets the host again; rebuilds the transport when either changed.
     pub async fn reload(&self) -> sqlx::Result<Arc<Active>> {
         let settings = mail::settings(&self.pool).await?;
+        let address = self.vet(&settings).await;
         let mut slot = self.active.write().await;
         if let Some(active) = slot.as_ref()
             && active.settings == settings
+            && active.address == address
         {
             return Ok(active.clone());
         }
-        let transport = self.build(&settings);
+        let transport = match &address {
+            Ok(addr) => self.build(&settings, *addr),
+            Err(reason) => Err(reason.clone()),
+        };
         if let Err(reason) = &transport {
             tracing::warn!(%reason, "no usable SMTP transport");
         } else {
             tracing::info!(
                 host = settings.smtp_host.as_deref().unwrap_or_default(),
+                address = ?address.as_ref().ok(),
                 port = settings.smtp_port,
                 tls = %settings.smtp_tls,
                 suppress_send = settings.suppress_send,
@@ -95,34 +114,61 @@ impl Smtp {
         let active = Arc::new(Active {
             settings,
             base_url,
+            address,
             transport,
         });
         *slot = Some(active.clone());
         Ok(active)
     }
 
-    fn build(&self, s: &MailSettings) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
-        let host = s
-            .smtp_host
-            .as_deref()
-            .map(str::trim)
-            .filter(|h| !h.is_empty())
-            .ok_or("the SMTP server is not configured")?;
+    /// Resolves the configured host and checks every address with the SSRF guard; returns the one to connect to.
+    async fn vet(&self, s: &MailSettings) -> Result<SocketAddr, String> {
+        let host = configured_host(s)?;
         let port = u16::try_from(s.smtp_port).map_err(|_| "invalid SMTP port".to_owned())?;
+        let addrs = net_guard::vet_smtp_host(host, port, self.allow_private)
+            .await
+            .map_err(|e| {
+                metrics::counter!("mailer_smtp_host_refused_total").increment(1);
+                tracing::warn!(host, port, error = %e, "SMTP host refused by the SSRF guard; nothing is sent");
+                format!("the SMTP server was refused: {e} (FLICKET_SMTP_ALLOW_PRIVATE is off)")
+            })?;
+        // Every address passed; prefer IPv4 (a local sink often listens on 127.0.0.1 only while `localhost` may
+        // resolve to ::1 first), then the resolver's order.
+        addrs
+            .iter()
+            .find(|a| a.is_ipv4())
+            .or_else(|| addrs.first())
+            .copied()
+            .ok_or_else(|| "the SMTP host name does not resolve".to_owned())
+    }
+
+    fn build(
+        &self,
+        s: &MailSettings,
+        addr: SocketAddr,
+    ) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+        let host = configured_host(s)?;
+        // TLS is verified against the configured name (SNI, certificate); TCP goes to the vetted address only, as
+        // an IP literal, so lettre never resolves a name itself.
+        let tls_name = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
         let tls = match s.smtp_tls.as_str() {
-            "starttls" => Tls::Required(tls_params(host)?),
-            "tls" => Tls::Wrapper(tls_params(host)?),
+            "starttls" => Tls::Required(tls_params(tls_name)?),
+            "tls" => Tls::Wrapper(tls_params(tls_name)?),
             _ => Tls::None,
         };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(port)
-            .tls(tls)
-            .timeout(Some(self.timeout))
-            .pool_config(
-                PoolConfig::new()
-                    .max_size(self.pool_size.max(1))
-                    .idle_timeout(Duration::from_secs(60)),
-            );
+        let mut builder =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(addr.ip().to_string())
+                .port(addr.port())
+                .tls(tls)
+                .timeout(Some(self.timeout))
+                .pool_config(
+                    PoolConfig::new()
+                        .max_size(self.pool_size.max(1))
+                        .idle_timeout(Duration::from_secs(60)),
+                );
         if let Some(user) = s.smtp_username.as_deref().filter(|u| !u.is_empty()) {
             let password = match &s.smtp_password_enc {
                 Some(blob) => {
@@ -139,6 +185,14 @@ impl Smtp {
         }
         Ok(builder.build())
     }
+}
+
+fn configured_host(s: &MailSettings) -> Result<&str, String> {
+    s.smtp_host
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| "the SMTP server is not configured".to_owned())
 }
 
 fn tls_params(host: &str) -> Result<TlsParameters, String> {

@@ -68,7 +68,21 @@ async fn handle(raw: RawJob, deliverer: Data<Arc<Deliverer>>) -> Result<(), BoxD
         outcome = tracing::field::Empty
     );
     job.set_parent_of(&span);
-    let result = deliverer.deliver(&job).instrument(span.clone()).await;
+    // Delivered in a task of its own: when Redis fails, apalis's worker future (and with it this handler) is
+    // dropped and restarted, but an SMTP exchange under way must still hear its 250 and record it in the ledger,
+    // or the claim would expire and the email be sent twice. The task finishes on its own; the ack is what is lost.
+    let task = {
+        let deliverer = Arc::clone(&deliverer);
+        let job = job.clone();
+        let span = span.clone();
+        tokio::spawn(async move { deliverer.deliver(&job).instrument(span).await })
+    };
+    let result = match task.await {
+        Ok(result) => result,
+        // A panic inside goes on to the catch-panic layer, as if it had happened here.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(anyhow::anyhow!("delivery task ended: {e}")),
+    };
     match result {
         Ok(outcome) => {
             span.record("outcome", tracing::field::debug(&outcome));

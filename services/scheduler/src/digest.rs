@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use flicket_core::digest::{DigestSchedule, period_key};
+use flicket_core::queue::{EmailQueue, push_committed};
 use flicket_core::repo::digests::{self, PeriodOutcome};
 use flicket_core::repo::settings;
 use sqlx::PgPool;
@@ -32,9 +33,10 @@ pub enum TickOutcome {
 }
 
 /// One tick at `now`.
-#[tracing::instrument(skip(pool), err)]
+#[tracing::instrument(skip(pool, queue), err)]
 pub async fn tick(
     pool: &PgPool,
+    queue: &EmailQueue,
     now: DateTime<Utc>,
     instance: &str,
 ) -> anyhow::Result<TickOutcome> {
@@ -53,14 +55,20 @@ pub async fn tick(
         return Ok(TickOutcome::NothingDue);
     };
     let period = period_key(due);
-    Ok(match run(pool, &period, instance).await? {
+    Ok(match run(pool, queue, &period, instance).await? {
         PeriodOutcome::Ran(emails) => TickOutcome::Ran { period, emails },
         PeriodOutcome::AlreadyRun => TickOutcome::AlreadyRun(period),
     })
 }
 
-/// Runs one period (also the `run digest` command), with metrics.
-pub async fn run(pool: &PgPool, period: &str, instance: &str) -> anyhow::Result<PeriodOutcome> {
+/// Runs one period (also the `run digest` command), with metrics, then pushes its emails to the queue after the
+/// commit, as the web does: they leave at once instead of waiting for the outbox re-push.
+pub async fn run(
+    pool: &PgPool,
+    queue: &EmailQueue,
+    period: &str,
+    instance: &str,
+) -> anyhow::Result<PeriodOutcome> {
     let start = Instant::now();
     let mut conn = pool.acquire().await?;
     let outcome = digests::run_period(&mut conn, period, instance).await?;
@@ -69,6 +77,8 @@ pub async fn run(pool: &PgPool, period: &str, instance: &str) -> anyhow::Result<
         metrics::histogram!("scheduler_digest_duration_seconds")
             .record(start.elapsed().as_secs_f64());
         tracing::info!(period, emails, "digest period enqueued");
+        let ids = digests::outbox_ids(&mut conn, period).await?;
+        push_committed(pool, queue, &ids).await;
     }
     Ok(outcome)
 }

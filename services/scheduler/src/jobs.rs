@@ -17,6 +17,8 @@ pub struct JobContext {
     pub pool: PgPool,
     /// This process's name, recorded on the periods it claims.
     pub instance: String,
+    /// Where the digest emails are pushed after their period commits.
+    pub queue: flicket_core::queue::EmailQueue,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -34,7 +36,7 @@ fn record(job: &'static str, start: Instant, ok: bool) {
 
 async fn digest_job(_tick: Tick, ctx: Data<JobContext>) -> Result<(), BoxError> {
     let start = Instant::now();
-    let result = digest::tick(&ctx.pool, chrono::Utc::now(), &ctx.instance).await;
+    let result = digest::tick(&ctx.pool, &ctx.queue, chrono::Utc::now(), &ctx.instance).await;
     record("digest", start, result.is_ok());
     match result {
         Ok(outcome) => {

@@ -28,15 +28,17 @@ pub struct Scheduler {
 impl Scheduler {
     /// Connects (lazily) to PostgreSQL and NATS and binds `FLICKET_SCHEDULER_LISTEN`.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let pool = flicket_core::db::pool(&config)?;
         let readiness = Readiness {
-            pool: flicket_core::db::pool(&config)?,
+            pool: pool.clone(),
             redis: Some((ops::redis_client(&config)?, false)),
             nats: Some(ops::nats_client(&config, "flicket-scheduler").await?),
         };
         let queue = flicket_core::queue::EmailQueue::connect_lazy(
             secrecy::ExposeSecret::expose_secret(&config.redis_url),
             &config.email_queue,
-        )?;
+        )?
+        .identified_by(pool);
         flicket_core::telemetry::metrics_handle();
         let listener = TcpListener::bind(config.scheduler_listen).await?;
         Ok(Self {
@@ -63,6 +65,7 @@ impl Scheduler {
         let ctx = jobs::JobContext {
             pool: self.readiness.pool.clone(),
             instance: instance_name(),
+            queue: self.queue.clone(),
         };
         let jobs_stop = stop.clone();
         let jobs = tokio::spawn(jobs::run(ctx, async move { jobs_stop.cancelled().await }));

@@ -50,7 +50,12 @@ async fn main() -> anyhow::Result<()> {
             );
             let pool = flicket_core::db::pool(&config)?;
             let instance = flicket_scheduler::instance_name();
-            match flicket_scheduler::digest::run(&pool, &period, &instance).await? {
+            let queue = flicket_core::queue::EmailQueue::connect_lazy(
+                secrecy::ExposeSecret::expose_secret(&config.redis_url),
+                &config.email_queue,
+            )?
+            .identified_by(pool.clone());
+            match flicket_scheduler::digest::run(&pool, &queue, &period, &instance).await? {
                 PeriodOutcome::Ran(n) => println!("digest {period}: {n} emails enqueued"),
                 PeriodOutcome::AlreadyRun => println!("digest {period}: already run, nothing sent"),
             }

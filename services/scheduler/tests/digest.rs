@@ -5,10 +5,56 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use flicket_core::queue::EmailQueue;
 use flicket_core::repo::digests::PeriodOutcome;
 use flicket_scheduler::digest::{self, TickOutcome};
 use sqlx::PgPool;
 use sqlx::postgres::PgConnectOptions;
+
+const REDIS_URL: &str = "redis://127.0.0.1:6379/0";
+
+/// A queue of its own on the local Redis; its keys are deleted when the guard drops.
+struct TestQueue {
+    name: String,
+    queue: EmailQueue,
+}
+
+impl TestQueue {
+    fn new() -> Self {
+        let name = format!("flicket:test:digest:{}", uuid::Uuid::new_v4().simple());
+        let queue = EmailQueue::connect_lazy(REDIS_URL, &name).unwrap();
+        Self { name, queue }
+    }
+
+    async fn depth(&self) -> u64 {
+        self.queue.depth().await.unwrap()
+    }
+}
+
+impl Drop for TestQueue {
+    fn drop(&mut self) {
+        let client = redis::Client::open(REDIS_URL).unwrap();
+        let mut conn = client.get_connection().unwrap();
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.name))
+            .query(&mut conn)
+            .unwrap();
+        for key in keys {
+            let _: () = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
+        }
+    }
+}
+
+/// Digest rows of a period not yet pushed to the queue.
+async fn not_pushed(pool: &PgPool, period: &str) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from outbox where kind = 'digest' and payload->>'period' = $1 and enqueued_at is null",
+    )
+    .bind(period)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
 
 async fn user(pool: &PgPool, name: &str, disabled: bool, opted_out: bool) -> i64 {
     sqlx::query_scalar(
@@ -89,10 +135,11 @@ fn ids(payload: &serde_json::Value) -> Vec<i64> {
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn two_replicas_at_once_send_one_digest_per_user(pool: PgPool) {
+    let q = TestQueue::new();
     let f = fixture(&pool).await;
     let (a, b) = tokio::join!(
-        digest::run(&pool, "P1", "replica-a"),
-        digest::run(&pool, "P1", "replica-b")
+        digest::run(&pool, &q.queue, "P1", "replica-a"),
+        digest::run(&pool, &q.queue, "P1", "replica-b")
     );
     let mut outcomes = vec![a.unwrap(), b.unwrap()];
     outcomes.sort_by_key(|o| matches!(o, PeriodOutcome::AlreadyRun));
@@ -105,11 +152,15 @@ async fn two_replicas_at_once_send_one_digest_per_user(pool: PgPool) {
 
     // The same period again sends nothing; a new period sends again.
     assert_eq!(
-        digest::run(&pool, "P1", "replica-a").await.unwrap(),
+        digest::run(&pool, &q.queue, "P1", "replica-a")
+            .await
+            .unwrap(),
         PeriodOutcome::AlreadyRun
     );
     assert_eq!(
-        digest::run(&pool, "P2", "replica-a").await.unwrap(),
+        digest::run(&pool, &q.queue, "P2", "replica-a")
+            .await
+            .unwrap(),
         PeriodOutcome::Ran(2)
     );
 }
@@ -144,7 +195,29 @@ async fn two_scheduler_processes_run_one_period_once(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn the_run_digest_command_pushes_its_emails_to_the_queue(pool: PgPool) {
+    fixture(&pool).await;
+    let q = TestQueue::new();
+    let url = database_url(&pool.connect_options());
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_flicket-scheduler"))
+        .args(["run", "digest", "--period", "2026-11-30T07:00Z"])
+        .env("FLICKET_DATABASE_URL", &url)
+        .env("FLICKET_REDIS_URL", REDIS_URL)
+        .env("FLICKET_EMAIL_QUEUE", &q.name)
+        .env("FLICKET_LOG_FORMAT", "json")
+        .env("RUST_LOG", "warn")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 emails enqueued"));
+    assert_eq!(not_pushed(&pool, "2026-11-30T07:00Z").await, 0);
+    assert_eq!(q.depth().await, 2, "both digests are in the queue");
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn a_run_killed_midway_leaves_nothing_and_the_rerun_is_complete(pool: PgPool) {
+    let q = TestQueue::new();
     let f = fixture(&pool).await;
     {
         // A replica claims the period and has written one email when it dies: its transaction never commits.
@@ -163,7 +236,9 @@ async fn a_run_killed_midway_leaves_nothing_and_the_rerun_is_complete(pool: PgPo
         drop(tx);
     }
     assert_eq!(
-        digest::run(&pool, "P3", "survivor").await.unwrap(),
+        digest::run(&pool, &q.queue, "P3", "survivor")
+            .await
+            .unwrap(),
         PeriodOutcome::Ran(2)
     );
     assert_eq!(digests(&pool, "P3").await.len(), 2);
@@ -191,9 +266,10 @@ async fn set_schedule(pool: &PgPool, cron: &str, tz: &str) {
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn a_schedule_change_applies_at_the_next_tick(pool: PgPool) {
+    let q = TestQueue::new();
     fixture(&pool).await;
     // The default: Mondays at 07:00 UTC. 2026-11-30 is a Monday.
-    let t = digest::tick(&pool, at("2026-11-30T07:00:30Z"), "s")
+    let t = digest::tick(&pool, &q.queue, at("2026-11-30T07:00:30Z"), "s")
         .await
         .unwrap();
     assert_eq!(
@@ -203,13 +279,16 @@ async fn a_schedule_change_applies_at_the_next_tick(pool: PgPool) {
             emails: 2
         }
     );
-    let again = digest::tick(&pool, at("2026-11-30T07:01:00Z"), "s")
+    // Pushed after the commit, as the web does: nothing waits for the outbox re-push.
+    assert_eq!(not_pushed(&pool, "2026-11-30T07:00Z").await, 0);
+    assert_eq!(q.depth().await, 2);
+    let again = digest::tick(&pool, &q.queue, at("2026-11-30T07:01:00Z"), "s")
         .await
         .unwrap();
     assert_eq!(again, TickOutcome::AlreadyRun("2026-11-30T07:00Z".into()));
 
     set_schedule(&pool, "30 9 * * *", "Europe/Paris").await;
-    let t = digest::tick(&pool, at("2026-11-30T08:31:00Z"), "s")
+    let t = digest::tick(&pool, &q.queue, at("2026-11-30T08:31:00Z"), "s")
         .await
         .unwrap();
     assert_eq!(
@@ -222,7 +301,7 @@ async fn a_schedule_change_applies_at_the_next_tick(pool: PgPool) {
 
     set_schedule(&pool, "every monday", "UTC").await;
     assert_eq!(
-        digest::tick(&pool, at("2026-11-30T09:00:00Z"), "s")
+        digest::tick(&pool, &q.queue, at("2026-11-30T09:00:00Z"), "s")
             .await
             .unwrap(),
         TickOutcome::InvalidSchedule
@@ -232,7 +311,7 @@ async fn a_schedule_change_applies_at_the_next_tick(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(
-        digest::tick(&pool, at("2026-11-30T09:00:00Z"), "s")
+        digest::tick(&pool, &q.queue, at("2026-11-30T09:00:00Z"), "s")
             .await
             .unwrap(),
         TickOutcome::Disabled
@@ -241,13 +320,14 @@ async fn a_schedule_change_applies_at_the_next_tick(pool: PgPool) {
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn after_downtime_a_missed_period_runs_once(pool: PgPool) {
+    let q = TestQueue::new();
     fixture(&pool).await;
     set_schedule(&pool, "0 7 * * *", "UTC").await;
-    digest::tick(&pool, at("2026-11-25T07:00:10Z"), "s")
+    digest::tick(&pool, &q.queue, at("2026-11-25T07:00:10Z"), "s")
         .await
         .unwrap();
     // Down from the 25th to the 30th at noon: five daily periods were missed; only the latest runs.
-    let t = digest::tick(&pool, at("2026-11-30T12:00:00Z"), "s")
+    let t = digest::tick(&pool, &q.queue, at("2026-11-30T12:00:00Z"), "s")
         .await
         .unwrap();
     assert_eq!(
@@ -257,7 +337,7 @@ async fn after_downtime_a_missed_period_runs_once(pool: PgPool) {
             emails: 2
         }
     );
-    let t = digest::tick(&pool, at("2026-11-30T12:01:00Z"), "s")
+    let t = digest::tick(&pool, &q.queue, at("2026-11-30T12:01:00Z"), "s")
         .await
         .unwrap();
     assert_eq!(t, TickOutcome::AlreadyRun("2026-11-30T07:00Z".into()));

@@ -49,7 +49,8 @@ impl Application {
         let queue = flicket_core::queue::EmailQueue::connect_lazy(
             secrecy::ExposeSecret::expose_secret(&config.redis_url),
             &config.email_queue,
-        )?;
+        )?
+        .identified_by(pool.clone());
         let relay = crate::relay::Relay::start(pool.clone(), queue);
         let config = Arc::new(config);
         let state = AppState {

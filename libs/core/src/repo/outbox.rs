@@ -170,6 +170,39 @@ pub async fn lock_due_for_push(
     .await
 }
 
+/// The database's clock (cut-offs are taken on it, never on the caller's).
+pub async fn db_now<'c>(db: impl Db<'c>) -> sqlx::Result<chrono::DateTime<chrono::Utc>> {
+    sqlx::query_scalar!(r#"select now() as "now!""#)
+        .fetch_one(db)
+        .await
+}
+
+/// Locks (`FOR UPDATE SKIP LOCKED`) up to `limit` undelivered rows created before `cutoff` and not pushed since:
+/// after Redis lost its data, every one of them may be missing from the queue (pushed, retry scheduled, or never
+/// pushed because Redis was down). Pushing them marks them enqueued after `cutoff`, so a batch loop ends.
+#[tracing::instrument(skip_all, err)]
+pub async fn lock_undelivered_before(
+    conn: &mut sqlx::PgConnection,
+    cutoff: chrono::DateTime<chrono::Utc>,
+    limit: i64,
+) -> sqlx::Result<Vec<DueRow>> {
+    sqlx::query_as!(
+        DueRow,
+        r#"select o.outbox_id, o.trace_context
+           from outbox o
+           where o.delivered_at is null
+             and o.created_at < $1
+             and (o.enqueued_at is null or o.enqueued_at < $1)
+           order by o.created_at
+           limit $2
+           for update of o skip locked"#,
+        cutoff,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await
+}
+
 /// Age in seconds of the oldest row not yet delivered (0 when none): the lag of the whole pipeline.
 pub async fn oldest_pending_age_secs<'c>(db: impl Db<'c>) -> sqlx::Result<f64> {
     sqlx::query_scalar!(

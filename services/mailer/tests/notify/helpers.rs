@@ -86,11 +86,19 @@ pub fn config(queue: &str) -> Config {
     config_with_redis(queue, REDIS_URL)
 }
 
+/// The test sink listens on 127.0.0.1 on a random port: the operator's switch for a local mail sink is on.
 pub fn config_with_redis(queue: &str, redis_url: &str) -> Config {
+    config_from(queue, redis_url, true)
+}
+
+/// A configuration with `FLICKET_SMTP_ALLOW_PRIVATE` as given (production leaves it off).
+pub fn config_from(queue: &str, redis_url: &str, allow_private: bool) -> Config {
+    let allow_private = if allow_private { "true" } else { "false" };
     let vars = [
         ("FLICKET_MAILER_LISTEN", "127.0.0.1:0"),
         ("FLICKET_EMAIL_QUEUE", queue),
         ("FLICKET_REDIS_URL", redis_url),
+        ("FLICKET_SMTP_ALLOW_PRIVATE", allow_private),
     ];
     Config::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))).unwrap()
 }

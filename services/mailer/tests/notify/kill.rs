@@ -26,6 +26,7 @@ async fn a_mailer_killed_mid_batch_loses_nothing_and_duplicates_stay_in_the_wind
         &[
             ("FLICKET_DATABASE_URL", &db_url),
             ("FLICKET_EMAIL_QUEUE", &q.name),
+            ("FLICKET_SMTP_ALLOW_PRIVATE", "true"),
         ],
     )
     .unwrap();

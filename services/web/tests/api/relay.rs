@@ -92,3 +92,39 @@ async fn the_web_keeps_serving_while_redis_is_down(pool: PgPool) {
     );
     app.stop().await;
 }
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn jobs_pushed_by_the_web_carry_the_installation_id(pool: PgPool) {
+    let name = format!("flicket:test:relay:{}", uuid::Uuid::new_v4().simple());
+    let vars = [
+        ("FLICKET_LISTEN", "127.0.0.1:0"),
+        ("FLICKET_EMAIL_QUEUE", name.as_str()),
+    ];
+    let config = flicket_core::Config::from_vars(
+        vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    )
+    .unwrap();
+    create_user(&pool, "ada", false, flicket_core::Locale::En).await;
+    let app = spawn_app_with(pool.clone(), config).await;
+    crate::admin_support::post(&app, "/password-reset", &[("email", "ada@example.com")]).await;
+
+    let queue = EmailQueue::connect_lazy("redis://127.0.0.1:6379/0", &name).unwrap();
+    for _ in 0..200 {
+        if queue.depth().await.unwrap() > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut conn = queue.connection();
+    let payloads: Vec<Vec<u8>> = redis::cmd("HVALS")
+        .arg(queue.config().job_data_hash())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(payloads.len(), 1);
+    let job = flicket_core::jobs::EmailJob::parse(&payloads[0]).unwrap();
+    let ours = flicket_core::repo::installation::id(&pool).await.unwrap();
+    assert_eq!(job.installation, Some(ours));
+    app.stop().await;
+    delete_queue(&name);
+}
