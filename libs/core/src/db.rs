@@ -37,3 +37,23 @@ pub async fn ping(pool: &PgPool) -> bool {
         Ok(Ok(1))
     )
 }
+
+/// Whether `e` says PostgreSQL cannot be reached or is going away (down, restarting, refusing connections), as
+/// opposed to a fault in the request: such a request is answered 503, and the same request will work once it is back.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Tls(_) => true,
+        // Class 08 (connection exception) and 57P01–57P03 (admin/crash shutdown, cannot connect now).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
+/// Whether a [`sqlx::Error`] somewhere in the cause chain of `e` is [`is_unavailable`].
+pub fn unavailable_in(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
+}
