@@ -8,5 +8,6 @@ mod faults;
 mod helpers;
 mod kill;
 mod kinds;
+mod nats_outage;
 mod redis_restart;
 mod trace;
