@@ -97,10 +97,14 @@ impl PrivatePostgres {
             bindir,
         };
         let mut initdb = as_postgres(&pg.bindir.join("initdb"));
-        initdb
-            .arg("-D")
-            .arg(pg.data())
-            .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+        initdb.arg("-D").arg(pg.data()).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]);
         run(initdb, "initdb")?;
         pg.start_again()?;
         Ok(pg)

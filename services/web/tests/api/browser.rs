@@ -186,7 +186,10 @@ impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
         base_url: &reqwest::Url,
         session_id: Option<&str>,
     ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
-        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
     }
 
     fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {

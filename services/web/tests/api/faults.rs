@@ -21,7 +21,11 @@ fn config(database_url: &str, nats_url: &str, uploads: &std::path::Path) -> Conf
         ("FLICKET_UPLOAD_DIR", &uploads.display().to_string()),
         ("FLICKET_EMAIL_QUEUE", "flicket:test:web-email"),
     ];
-    Config::from_vars(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_string()))).unwrap()
+    Config::from_vars(
+        vars.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_string())),
+    )
+    .unwrap()
 }
 
 fn uploads() -> std::path::PathBuf {
@@ -32,12 +36,7 @@ fn uploads() -> std::path::PathBuf {
 }
 
 async fn status_of(app: &TestApp, path: &str) -> StatusCode {
-    app.client
-        .get(app.url(path))
-        .send()
-        .await
-        .unwrap()
-        .status()
+    app.client.get(app.url(path)).send().await.unwrap().status()
 }
 
 /// Polls `path` until it answers `expected` (up to 60 s), and fails with what it answered otherwise.
@@ -84,12 +83,15 @@ async fn count(pool: &PgPool, sql: &'static str, text: &str) -> i64 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_the_web_recovers_alone() {
+async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_the_web_recovers_alone()
+ {
     let pg = tokio::task::spawn_blocking(PrivatePostgres::start)
         .await
         .unwrap()
         .unwrap();
-    let mut admin = sqlx::PgConnection::connect(&pg.url("postgres")).await.unwrap();
+    let mut admin = sqlx::PgConnection::connect(&pg.url("postgres"))
+        .await
+        .unwrap();
     sqlx::query("create database flicket")
         .execute(&mut admin)
         .await
@@ -107,7 +109,10 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
 
     let app = spawn_app_with(pool.clone(), config).await;
     assert_eq!(status_of(&app, "/readyz").await, StatusCode::OK);
-    assert_eq!(app.login("root", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.login("root", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let bearer = token_for(&app, "root").await;
 
     // A reply in flight: its transaction has written the post and waits to write the outbox row for bob (another
@@ -148,7 +153,10 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
 
     let pg = std::sync::Arc::new(pg);
     let p = pg.clone();
-    tokio::task::spawn_blocking(move || p.stop()).await.unwrap().unwrap();
+    tokio::task::spawn_blocking(move || p.stop())
+        .await
+        .unwrap()
+        .unwrap();
     let resp = tokio::time::timeout(Duration::from_secs(30), in_flight)
         .await
         .expect("the request in flight is answered")
@@ -169,7 +177,10 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
 
     // While it is down: not ready, and every front end answers 503 (never a hang, never a 500).
     wait_status(&app, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await;
-    assert_eq!(status_of(&app, "/tickets").await, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        status_of(&app, "/tickets").await,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
     let api = app
         .client
         .get(app.url("/api/v1/tickets"))
@@ -217,8 +228,14 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
     // Nothing half-written: the interrupted reply left no post and no outbox row; the counters agree.
     let check = PgPool::connect(&url).await.unwrap();
     let posts = "select count(*) from posts where content = $1";
-    assert_eq!(count(&check, posts, "Sent while the database goes away.").await, 0);
-    assert_eq!(count(&check, posts, "Sent once the database is back.").await, 1);
+    assert_eq!(
+        count(&check, posts, "Sent while the database goes away.").await,
+        0
+    );
+    assert_eq!(
+        count(&check, posts, "Sent once the database is back.").await,
+        1
+    );
     assert_eq!(outbox_rows(&check, ticket).await.len(), 1);
     assert!(counters_drift(&check).await.is_empty());
     check.close().await;
@@ -228,7 +245,9 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
-async fn nats_down_the_web_keeps_working_and_config_changes_are_announced_once_it_is_back(pool: PgPool) {
+async fn nats_down_the_web_keeps_working_and_config_changes_are_announced_once_it_is_back(
+    pool: PgPool,
+) {
     let mut nats = tokio::task::spawn_blocking(PrivateNats::start)
         .await
         .unwrap()
@@ -237,12 +256,12 @@ async fn nats_down_the_web_keeps_working_and_config_changes_are_announced_once_i
     let dir = uploads();
     let db = crate::replicas::database_url(&pool);
     let app = spawn_app_with(pool.clone(), config(&db, &nats.url(), &dir)).await;
-    assert_eq!(app.login("root", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.login("root", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
     let listener = async_nats::connect(nats.url()).await.unwrap();
-    let mut changes = listener
-        .subscribe("flicket.config.changed")
-        .await
-        .unwrap();
+    let mut changes = listener.subscribe("flicket.config.changed").await.unwrap();
     listener.flush().await.unwrap();
     let save = |title: &'static str| {
         let app = &app;
@@ -264,8 +283,16 @@ async fn nats_down_the_web_keeps_working_and_config_changes_are_announced_once_i
     nats.stop();
     assert_eq!(status_of(&app, "/readyz").await, StatusCode::OK);
     assert_eq!(save("During the outage").await, StatusCode::SEE_OTHER);
-    let t = create_via_page(&app, "Raised while NATS is down", "The web does not need NATS.").await;
-    assert_eq!(status_of(&app, &format!("/tickets/{}", t.0)).await, StatusCode::OK);
+    let t = create_via_page(
+        &app,
+        "Raised while NATS is down",
+        "The web does not need NATS.",
+    )
+    .await;
+    assert_eq!(
+        status_of(&app, &format!("/tickets/{}", t.0)).await,
+        StatusCode::OK
+    );
     assert_eq!(status_of(&app, "/tickets").await, StatusCode::OK);
     let s = flicket_core::repo::settings::load(&pool).await.unwrap();
     assert_eq!(s.application_title, "During the outage");
@@ -280,7 +307,9 @@ async fn nats_down_the_web_keeps_working_and_config_changes_are_announced_once_i
     let mut arrived = false;
     for _ in 0..60 {
         assert_eq!(save("After the outage").await, StatusCode::SEE_OTHER);
-        if let Ok(Some(msg)) = tokio::time::timeout(Duration::from_millis(500), changes.next()).await {
+        if let Ok(Some(msg)) =
+            tokio::time::timeout(Duration::from_millis(500), changes.next()).await
+        {
             let body: serde_json::Value = serde_json::from_slice(&msg.payload).unwrap();
             assert_eq!(body["v"], 1, "{body}");
             arrived = true;

@@ -191,11 +191,16 @@ async fn a_missing_binary_is_named_and_nothing_is_left_running() {
     assert!(!status.success(), "{lines:#?}");
     assert!(
         err.contains("NATS on 127.0.0.1:")
-            && err.contains("the binary 'nats-server' is not installed (looked for /nowhere/nats-server"),
+            && err.contains(
+                "the binary 'nats-server' is not installed (looked for /nowhere/nats-server"
+            ),
         "{err}"
     );
     // PostgreSQL and Redis were started before NATS was found missing: they were stopped again.
-    assert!(lines.iter().any(|l| l == "stopping the private PostgreSQL"), "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l == "stopping the private PostgreSQL"),
+        "{lines:#?}"
+    );
     for port in [ports.pg, ports.redis, ports.nats] {
         assert!(wait_closed(port).await, "port {port} still answers");
     }
