@@ -83,6 +83,23 @@ async fn the_main_pages_have_no_serious_accessibility_violation_in_english_or_fr
     b.goto(&app.url("/login")).await;
     b.wait_text("main h1", "Sign in").await;
     check_pages(&b, &app, &["/login".to_owned()], &mut found).await;
+    // The check can fail: a field without a label, added to the page, is reported as critical.
+    b.client
+        .execute(
+            "const i = document.createElement('input'); i.id = 'unlabelled'; \
+             document.querySelector('main').appendChild(i);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let planted = axe(&b).await;
+    assert!(
+        planted
+            .iter()
+            .any(|v| v.starts_with("critical label:") && v.contains("#unlabelled")),
+        "{planted:#?}"
+    );
+    b.goto(&app.url("/login")).await;
     sign_in(&b, "root").await;
     b.wait_text("main h1", "Dashboard").await;
     check_pages(&b, &app, &signed_in_pages, &mut found).await;
