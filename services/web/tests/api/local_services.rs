@@ -35,7 +35,7 @@ fn data_dir() -> PathBuf {
     dir
 }
 
-fn spawn(ports: &Ports, data: &PathBuf, extra: &[(&str, &str)]) -> Child {
+fn spawn(ports: &Ports, data: &std::path::Path, extra: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new("bash");
     cmd.arg(script())
         .env(
