@@ -2,18 +2,18 @@
 # PostgreSQL, Redis and NATS for `make run` on a machine where they may not be running.
 #
 # For each of FLICKET_DATABASE_URL, FLICKET_REDIS_URL and FLICKET_NATS_URL that points at this machine and does not
-# answer, starts a private server from the installed binaries, with its data under $FLICKET_RUN_DATA (default
+# answer, starts a private server from the installed binaries, with its data under $LOCAL_SERVICES_DATA (default
 # `data/`, git-ignored) and on the URL's port (initdb with trust authentication on the first run). A service that
 # answers is used as it is. `local_services_stop` stops only what was started here.
 #
 # Sourced by scripts/run.sh. Run on its own, it starts what is missing, waits for Ctrl-C (or SIGTERM) and stops it.
 # The binaries are looked up on PATH (PostgreSQL also in /usr/lib/postgresql/*/bin); POSTGRES_BINDIR, REDIS_SERVER
-# and NATS_SERVER name them explicitly.
+# and NATS_SERVER name them explicitly. (These variables are not FLICKET_*: the services refuse unknown FLICKET_* names.)
 
 export FLICKET_DATABASE_URL="${FLICKET_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/flicket}"
 export FLICKET_REDIS_URL="${FLICKET_REDIS_URL:-redis://127.0.0.1:6379/0}"
 export FLICKET_NATS_URL="${FLICKET_NATS_URL:-nats://127.0.0.1:4222}"
-FLICKET_RUN_DATA="${FLICKET_RUN_DATA:-$PWD/data}"
+LOCAL_SERVICES_DATA="${LOCAL_SERVICES_DATA:-$PWD/data}"
 
 local_services_started=()
 # Their own session, so that the Ctrl-C of the terminal reaches run.sh only and they stop after the services that
@@ -85,7 +85,7 @@ as_pg_owner() {
 }
 
 start_postgres() { # host port
-    local bindir= pg_ctl dir=$FLICKET_RUN_DATA/postgres log=$FLICKET_RUN_DATA/postgres.log b
+    local bindir= pg_ctl dir=$LOCAL_SERVICES_DATA/postgres log=$LOCAL_SERVICES_DATA/postgres.log b
     if [ -n "${POSTGRES_BINDIR:-}" ]; then
         bindir=$POSTGRES_BINDIR
     elif pg_ctl=$(find_binary pg_ctl $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V -r)); then
@@ -121,7 +121,7 @@ start_postgres() { # host port
 }
 
 start_redis() { # host port
-    local bin dir=$FLICKET_RUN_DATA/redis log=$FLICKET_RUN_DATA/redis.log
+    local bin dir=$LOCAL_SERVICES_DATA/redis log=$LOCAL_SERVICES_DATA/redis.log
     bin=${REDIS_SERVER:-$(find_binary redis-server)} || bin=
     if [ -z "$bin" ] || [ ! -x "$bin" ]; then
         missing "Redis on $1:$2" \
@@ -137,7 +137,7 @@ start_redis() { # host port
 }
 
 start_nats() { # host port
-    local bin dir=$FLICKET_RUN_DATA/nats log=$FLICKET_RUN_DATA/nats.log
+    local bin dir=$LOCAL_SERVICES_DATA/nats log=$LOCAL_SERVICES_DATA/nats.log
     bin=${NATS_SERVER:-$(find_binary nats-server)} || bin=
     if [ -z "$bin" ] || [ ! -x "$bin" ]; then
         missing "NATS on $1:$2" \

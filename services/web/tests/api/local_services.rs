@@ -50,7 +50,7 @@ fn spawn(ports: &Ports, data: &std::path::Path, extra: &[(&str, &str)]) -> Child
             "FLICKET_NATS_URL",
             format!("nats://127.0.0.1:{}", ports.nats),
         )
-        .env("FLICKET_RUN_DATA", data.join("data"))
+        .env("LOCAL_SERVICES_DATA", data.join("data"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in extra {
@@ -216,7 +216,7 @@ async fn services_that_answer_are_used_as_they_are() {
         .env_remove("FLICKET_DATABASE_URL")
         .env_remove("FLICKET_REDIS_URL")
         .env_remove("FLICKET_NATS_URL")
-        .env("FLICKET_RUN_DATA", data.join("data"))
+        .env("LOCAL_SERVICES_DATA", data.join("data"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
