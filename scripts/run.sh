@@ -42,7 +42,7 @@ fi
 "$bin/flicket-scheduler" & pids+=($!)
 
 echo
-echo "Flicket is running at $FLICKET_BASE_URL (mailer: http://127.0.0.1:8081/readyz, scheduler: http://127.0.0.1:8082/readyz)."
+echo "Flicket is running at $FLICKET_BASE_URL (mailer: http://${FLICKET_MAILER_LISTEN:-127.0.0.1:8081}/readyz, scheduler: http://${FLICKET_SCHEDULER_LISTEN:-127.0.0.1:8082}/readyz)."
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}" || true
 stop
