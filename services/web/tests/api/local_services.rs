@@ -64,10 +64,9 @@ fn output(child: &mut Child) -> Receiver<String> {
     let out = BufReader::new(child.stdout.take().unwrap());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        // Drains to the end even when nobody listens any more.
         for line in out.lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                return;
-            }
+            let _ = tx.send(line);
         }
     });
     rx
@@ -84,6 +83,20 @@ fn read_until_ready(out: &Receiver<String>) -> Vec<String> {
         }
     }
     lines
+}
+
+/// The running script; a test that fails half-way still stops it (and so the servers it started).
+struct Script(Child);
+
+impl Drop for Script {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.0.id().to_string()])
+                .status();
+            let _ = self.0.wait();
+        }
+    }
 }
 
 fn terminate(child: &mut Child) -> std::process::ExitStatus {
@@ -114,8 +127,8 @@ async fn missing_services_are_started_under_data_and_stopped_on_sigterm() {
     };
     let data = data_dir();
     for run in ["first run (initdb)", "second run (same data)"] {
-        let mut child = spawn(&ports, &data, &[]);
-        let out = output(&mut child);
+        let mut child = Script(spawn(&ports, &data, &[]));
+        let out = output(&mut child.0);
         let lines = read_until_ready(&out);
         assert_eq!(
             lines.last().map(String::as_str),
@@ -153,7 +166,7 @@ async fn missing_services_are_started_under_data_and_stopped_on_sigterm() {
         nats.flush().await.unwrap();
         drop(nats);
 
-        let status = terminate(&mut child);
+        let status = terminate(&mut child.0);
         assert!(status.success(), "{run}: {status:?}");
         let rest: Vec<String> = out.iter().collect();
         assert_eq!(
@@ -182,12 +195,16 @@ async fn a_missing_binary_is_named_and_nothing_is_left_running() {
         nats: free_port(),
     };
     let data = data_dir();
-    let mut child = spawn(&ports, &data, &[("NATS_SERVER", "/nowhere/nats-server")]);
-    let out = output(&mut child);
+    let mut child = Script(spawn(
+        &ports,
+        &data,
+        &[("NATS_SERVER", "/nowhere/nats-server")],
+    ));
+    let out = output(&mut child.0);
     let lines = read_until_ready(&out);
-    let status = child.wait().unwrap();
+    let status = child.0.wait().unwrap();
     let mut err = String::new();
-    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    std::io::Read::read_to_string(&mut child.0.stderr.take().unwrap(), &mut err).unwrap();
     assert!(!status.success(), "{lines:#?}");
     assert!(
         err.contains("NATS on 127.0.0.1:")
@@ -211,23 +228,25 @@ async fn a_missing_binary_is_named_and_nothing_is_left_running() {
 async fn services_that_answer_are_used_as_they_are() {
     // The machine's PostgreSQL, Redis and NATS (the ones the test suite uses) answer on the default URLs.
     let data = data_dir();
-    let mut child = Command::new("bash")
-        .arg(script())
-        .env_remove("FLICKET_DATABASE_URL")
-        .env_remove("FLICKET_REDIS_URL")
-        .env_remove("FLICKET_NATS_URL")
-        .env("LOCAL_SERVICES_DATA", data.join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let out = output(&mut child);
+    let mut child = Script(
+        Command::new("bash")
+            .arg(script())
+            .env_remove("FLICKET_DATABASE_URL")
+            .env_remove("FLICKET_REDIS_URL")
+            .env_remove("FLICKET_NATS_URL")
+            .env("LOCAL_SERVICES_DATA", data.join("data"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let out = output(&mut child.0);
     let lines = read_until_ready(&out);
     assert_eq!(
         lines,
         ["local services ready (Ctrl-C stops what was started here)"]
     );
-    assert!(terminate(&mut child).success());
+    assert!(terminate(&mut child.0).success());
     assert_eq!(out.iter().count(), 0, "nothing to stop");
     assert!(!data.join("data").exists(), "nothing was created");
     for port in [5432, 6379, 4222] {
