@@ -57,3 +57,21 @@ pub fn unavailable_in(e: &anyhow::Error) -> bool {
     e.chain()
         .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unreachable_database_errors_count_as_unavailable() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::PoolClosed));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        let wrapped = anyhow::Error::from(sqlx::Error::PoolTimedOut).context("loading the ticket");
+        assert!(unavailable_in(&wrapped));
+        assert!(!unavailable_in(&anyhow::anyhow!("something else")));
+    }
+}
