@@ -37,3 +37,41 @@ pub async fn ping(pool: &PgPool) -> bool {
         Ok(Ok(1))
     )
 }
+
+/// Whether `e` says PostgreSQL cannot be reached or is going away (down, restarting, refusing connections), as
+/// opposed to a fault in the request: such a request is answered 503, and the same request will work once it is back.
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Tls(_) => true,
+        // Class 08 (connection exception) and 57P01–57P03 (admin/crash shutdown, cannot connect now).
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
+/// Whether a [`sqlx::Error`] somewhere in the cause chain of `e` is [`is_unavailable`].
+pub fn unavailable_in(e: &anyhow::Error) -> bool {
+    e.chain()
+        .any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_unreachable_database_errors_count_as_unavailable() {
+        assert!(is_unavailable(&sqlx::Error::PoolTimedOut));
+        assert!(is_unavailable(&sqlx::Error::PoolClosed));
+        assert!(is_unavailable(&sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!is_unavailable(&sqlx::Error::RowNotFound));
+        let wrapped = anyhow::Error::from(sqlx::Error::PoolTimedOut).context("loading the ticket");
+        assert!(unavailable_in(&wrapped));
+        assert!(!unavailable_in(&anyhow::anyhow!("something else")));
+    }
+}

@@ -14,6 +14,8 @@ pub mod net_guard;
 pub mod ops;
 pub mod password;
 pub mod permissions;
+#[cfg(feature = "test-support")]
+pub mod private_servers;
 pub mod queue;
 pub mod repo;
 pub mod search;

@@ -16,13 +16,20 @@ pub fn free_port() -> u16 {
 
 /// The status code of `GET path` on `addr`, or `None` when nothing answers.
 pub async fn http_status(addr: SocketAddr, path: &str) -> Option<u16> {
+    http_get(addr, path).await.map(|(status, _)| status)
+}
+
+/// The status code and the whole response (headers and body) of `GET path` on `addr`, or `None` when nothing
+/// answers.
+pub async fn http_get(addr: SocketAddr, path: &str) -> Option<(u16, String)> {
     let mut stream = tokio::net::TcpStream::connect(addr).await.ok()?;
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut buf = Vec::new();
     stream.read_to_end(&mut buf).await.ok()?;
-    let text = String::from_utf8_lossy(&buf);
-    text.split_whitespace().nth(1)?.parse().ok()
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, text))
 }
 
 /// A service process that is killed when dropped.

@@ -199,7 +199,8 @@ fn tls_params(host: &str) -> Result<TlsParameters, String> {
     TlsParameters::new(host.to_owned()).map_err(|e| format!("TLS set-up for {host}: {e}"))
 }
 
-/// Reloads the settings on every `flicket.config.changed` message and every `refresh`, until `stop`.
+/// Reloads the settings on every `flicket.config.changed` message, every `refresh`, and whenever the NATS connection
+/// comes back (an announcement published while it was down never reaches this subscriber), until `stop`.
 pub async fn watch(
     smtp: Arc<Smtp>,
     nats: Option<async_nats::Client>,
@@ -218,6 +219,17 @@ pub async fn watch(
     };
     let mut tick = tokio::time::interval(refresh);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut link = tokio::time::interval(RECONNECT_CHECK);
+    link.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // Connections made so far: a new one means NATS came back (however short the outage was).
+    let connects = || {
+        nats.as_ref().map_or(0, |c| {
+            c.statistics()
+                .connects
+                .load(std::sync::atomic::Ordering::Relaxed)
+        })
+    };
+    let mut seen = connects();
     loop {
         let event = async {
             match events.as_mut() {
@@ -234,9 +246,20 @@ pub async fn watch(
                 tracing::debug!("config change announced");
             }
             _ = tick.tick() => {}
+            _ = link.tick() => {
+                let now = connects();
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                tracing::info!("connected to NATS: reloading the mail settings in case an announcement was missed");
+            }
         }
         if let Err(e) = smtp.reload().await {
             tracing::warn!(error = %e, "cannot reload mail settings");
         }
     }
 }
+
+/// How often [`watch`] looks whether NATS was connected again.
+const RECONNECT_CHECK: Duration = Duration::from_secs(1);

@@ -69,6 +69,11 @@ impl AppError {
                 "error-429-title",
                 "login-rate-limited",
             ),
+            AppError::Internal(e) if flicket_core::db::unavailable_in(e) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "error-503-title",
+                "error-503-text",
+            ),
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "error-500-title",

@@ -9,6 +9,7 @@ mod helpers;
 mod installations;
 mod kill;
 mod kinds;
+mod nats_outage;
 mod redis_restart;
 mod ssrf;
 mod trace;

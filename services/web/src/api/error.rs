@@ -65,9 +65,22 @@ impl ApiError {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         tracing::error!(error = %e, "API request failed");
+        if flicket_core::db::is_unavailable(&e) {
+            return Self::unavailable();
+        }
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "An unexpected error happened.",
+        )
+    }
+}
+
+impl ApiError {
+    /// 503: PostgreSQL cannot be reached right now (the request can be sent again once it is back).
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            flicket_core::Locale::En.t("error-503-text"),
         )
     }
 }
@@ -171,6 +184,9 @@ impl From<crate::error::AppError> for ApiError {
             ),
             AppError::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "API request failed");
+                if flicket_core::db::unavailable_in(&e) {
+                    return Self::unavailable();
+                }
                 Self::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "An unexpected error happened.",

@@ -110,7 +110,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .layer(from_fn_with_state(state, body::limit_body))
         .layer(from_fn(body::json_errors))
         .layer(Extension(limiter))
-        .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+        .merge(
+            Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+                .layer(axum::middleware::map_response(docs_csp)),
+        )
+}
+
+/// The API documentation's policy ([`crate::http::DOCS_CSP`]).
+async fn docs_csp(mut resp: axum::response::Response) -> axum::response::Response {
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(crate::http::DOCS_CSP),
+    );
+    resp
 }
 
 /// Parses an id from the path; anything else is a 404, as in the UI.

@@ -21,7 +21,9 @@ pub struct Session(pub Option<SessionUser>);
 #[derive(Clone)]
 pub struct SessionSite(pub SiteSettings);
 
-/// Middleware: resolves the session cookie to a user. A database failure leaves the request anonymous (fail closed).
+/// Middleware: resolves the session cookie to a user. A database failure leaves the request anonymous (fail closed),
+/// except when PostgreSQL cannot be reached: then the answer is a 503 rather than a sign-in page that would tell a
+/// signed-in person they were signed out.
 pub async fn load(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -44,6 +46,11 @@ pub async fn load(
                 site = read;
             }
             Ok(None) => {}
+            Err(e) if flicket_core::db::is_unavailable(&e) => {
+                tracing::error!(error = %e, "session lookup failed: PostgreSQL cannot be reached");
+                return crate::error::AppError::from(e)
+                    .into_response_for(req.headers(), &Session(None));
+            }
             Err(e) => tracing::error!(error = %e, "session lookup failed"),
         }
     }

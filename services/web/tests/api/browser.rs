@@ -50,6 +50,11 @@ impl Browser {
             "goog:chromeOptions".into(),
             serde_json::json!({ "binary": "/usr/bin/chromium", "args": args }),
         );
+        // Keeps the console (CSP violations among it) for `console_log`.
+        caps.insert(
+            "goog:loggingPrefs".into(),
+            serde_json::json!({ "browser": "ALL" }),
+        );
         let url = format!("http://127.0.0.1:{port}");
         let mut last_err = None;
         for _ in 0..100 {
@@ -141,6 +146,19 @@ impl Browser {
         panic!("expected to be at {path}, at {}", self.path().await);
     }
 
+    /// The browser console's entries since the last call (ChromeDriver's log endpoint), as `LEVEL message` lines.
+    pub async fn console_log(&self) -> Vec<String> {
+        let entries = self.client.issue_cmd(BrowserLog).await.unwrap();
+        entries
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .map(|e| format!("{} {}", e["level"].as_str().unwrap_or("?"), e["message"]))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     pub async fn path(&self) -> String {
         self.client.current_url().await.unwrap().path().to_owned()
     }
@@ -155,5 +173,29 @@ impl Browser {
         let _ = driver.kill();
         let _ = driver.wait();
         let _ = std::fs::remove_dir_all(profile);
+    }
+}
+
+/// ChromeDriver's `POST /session/{id}/se/log` for the browser console (not part of W3C WebDriver).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base_url: &reqwest::Url,
+        session_id: Option<&str>,
+    ) -> Result<reqwest::Url, <reqwest::Url as std::str::FromStr>::Err> {
+        base_url.join(&format!(
+            "session/{}/se/log",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &reqwest::Url) -> (axum::http::Method, Option<String>) {
+        (
+            axum::http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_owned()),
+        )
     }
 }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod accessibility;
 mod account;
 mod account_reset;
 mod admin;
@@ -19,8 +20,10 @@ mod cli;
 mod csrf;
 mod departments;
 mod email_log;
+mod faults;
 mod i18n;
 mod listing;
+mod local_services;
 mod migrations;
 mod otlp_trace;
 mod pages;
