@@ -11,6 +11,7 @@ pub mod email_log;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod input;
 pub mod listing;
 pub mod pages;
 pub mod relay;

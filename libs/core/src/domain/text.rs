@@ -84,6 +84,32 @@ impl Email {
         }
         Ok(Self(s))
     }
+    /// Parses the sender address of the site's emails: an address [`Email::parse`] takes, or one whose domain is
+    /// a single host name (`flicket@localhost`, the sender of a fresh install, or a relay's internal name).
+    pub fn parse_sender(raw: &str) -> Result<Self, ParseError> {
+        if let Ok(e) = Self::parse(raw) {
+            return Ok(e);
+        }
+        let s = clean(raw, false)?;
+        let Some((local, host)) = s.split_once('@') else {
+            return Err(err("error-email-invalid"));
+        };
+        let host_ok = (1..=63).contains(&host.len())
+            && host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !host.starts_with('-')
+            && !host.ends_with('-');
+        let local_ok = !local.is_empty()
+            && local.len() <= 64
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ',' | ';' | '@'));
+        if host_ok && local_ok {
+            Ok(Self(s))
+        } else {
+            Err(err("error-email-invalid"))
+        }
+    }
+
     /// The address.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -185,6 +211,27 @@ mod tests {
             "a\r\n@x.io",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn senders_may_use_a_single_host_name() {
+        assert!(Email::parse("flicket@localhost").is_err());
+        assert_eq!(
+            Email::parse_sender("flicket@localhost").unwrap().as_str(),
+            "flicket@localhost"
+        );
+        assert!(Email::parse_sender("help@example.com").is_ok());
+        for bad in [
+            "flicket@",
+            "@localhost",
+            "a b@localhost",
+            "flicket@-x",
+            "flicket@local_host",
+            "x@localhost\r\nBcc: y@z.io",
+            "<x>@localhost",
+        ] {
+            assert!(Email::parse_sender(bad).is_err(), "{bad}");
         }
     }
 
