@@ -202,7 +202,7 @@ async fn recount_repairs_the_stored_counters(pool: PgPool) {
 async fn setup_refuses_a_weak_password_with_a_sentence(pool: PgPool) {
     let url = url_of(&pool).await;
     let setup = |lang: &str| {
-        let out = Command::new(env!("CARGO_BIN_EXE_flicket-web"))
+        let out = Command::new(web_binary())
             .args([
                 "setup",
                 "--admin-username",

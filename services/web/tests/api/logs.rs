@@ -16,7 +16,7 @@ async fn ordinary_refusals_are_not_logged_as_errors(pool: PgPool) {
     create_user(&pool, "ada", false, Locale::En).await;
     let log = std::env::temp_dir().join(format!("flicket-web-log-{}.json", uuid::Uuid::new_v4()));
     let port = flicket_core::testing::free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_flicket-web"))
+    let mut child = Command::new(web_binary())
         .env("FLICKET_LISTEN", format!("127.0.0.1:{port}"))
         .env("FLICKET_DATABASE_URL", database_url(&pool))
         .env("FLICKET_EMAIL_QUEUE", "flicket:test:web-email")
