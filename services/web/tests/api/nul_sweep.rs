@@ -513,9 +513,17 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
     }
 
     assert_eq!(swept.len(), routes.len(), "every route of the routers was swept");
+    // The probes and health routes read no input at all (a query is ignored): for them, only "never a 5xx" holds.
+    let reads_nothing = |what: &str| {
+        ["/healthz", "/readyz", "/metrics", "/static/"]
+            .iter()
+            .any(|p| what.split(' ').nth(1).is_some_and(|u| u.starts_with(p)))
+    };
     let failures: Vec<String> = probes
         .iter()
-        .filter(|p| !p.status.is_client_error())
+        .filter(|p| {
+            p.status.is_server_error() || (!p.status.is_client_error() && !reads_nothing(&p.what))
+        })
         .map(|p| format!("{} -> {}", p.what, p.status))
         .collect();
     assert!(
