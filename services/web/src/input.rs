@@ -91,9 +91,7 @@ pub fn nul_in_json(raw: &[u8]) -> bool {
 /// Whether the URL's path or query carries a NUL.
 pub fn nul_in_uri(uri: &Uri) -> bool {
     nul_in_urlencoded(uri.path().as_bytes())
-        || uri
-            .query()
-            .is_some_and(|q| nul_in_urlencoded(q.as_bytes()))
+        || uri.query().is_some_and(|q| nul_in_urlencoded(q.as_bytes()))
 }
 
 /// Whether a text body carries a NUL: an urlencoded form as such, anything else as JSON (Flicket's API reads JSON
@@ -165,7 +163,9 @@ mod tests {
         assert!(nul_in_json(br#"{"title":"a\u0000b"}"#));
         assert!(nul_in_json(b"{\"title\":\"a\0b\"}"));
         assert!(nul_in_json(br#"{"title":"\\\u0000"}"#));
-        assert!(!nul_in_json(br#"{"title":"\\u0000 is how JSON writes NUL"}"#));
+        assert!(!nul_in_json(
+            br#"{"title":"\\u0000 is how JSON writes NUL"}"#
+        ));
         assert!(nul_in_json(br#"{"title":"a\u00001"}"#));
         assert!(!nul_in_json(br#"{"title":"%00 \u0001"}"#));
     }

@@ -138,14 +138,15 @@ async fn a_multipart_form_takes_its_token_from_its_first_part_not_from_the_url(p
     let resp = send(ada.url("/tickets"), form).await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(tickets().await, 1);
-    let id = location(&resp)
-        .split(['?', '#'])
-        .next()
-        .unwrap()
-        .to_owned();
+    let id = location(&resp).split(['?', '#']).next().unwrap().to_owned();
 
     // The pages put the token first in every multipart form and never in an action.
-    for page in ["/tickets/new".to_owned(), id.clone(), format!("{id}/edit"), "/account".to_owned()] {
+    for page in [
+        "/tickets/new".to_owned(),
+        id.clone(),
+        format!("{id}/edit"),
+        "/account".to_owned(),
+    ] {
         let html = ada.get_text(&page).await;
         let mut forms = 0;
         for form in html.split("<form").skip(1) {

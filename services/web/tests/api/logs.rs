@@ -37,13 +37,22 @@ async fn ordinary_refusals_are_not_logged_as_errors(pool: PgPool) {
     }
     assert!(up, "the service started");
     let app = TestApp::remote(&format!("http://{addr}"), None);
-    assert_eq!(app.login("ada", PASSWORD).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.login("ada", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     // Pages: an attachment and a ticket that do not exist, a form without its token.
     let missing = format!("/attachments/{}", uuid::Uuid::new_v4());
     assert_eq!(app.get(&missing).await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/tickets/999999").await.status(), StatusCode::NOT_FOUND);
-    assert_eq!(app.post_form("/logout", &[]).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get("/tickets/999999").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.post_form("/logout", &[]).await.status(),
+        StatusCode::FORBIDDEN
+    );
     // API: an invalid new ticket, a reply to a ticket that does not exist.
     let token = app
         .client
@@ -65,7 +74,9 @@ async fn ordinary_refusals_are_not_logged_as_errors(pool: PgPool) {
             .json(&body)
             .send()
     };
-    let resp = api("/api/v1/tickets", serde_json::json!({ "title": "x" })).await.unwrap();
+    let resp = api("/api/v1/tickets", serde_json::json!({ "title": "x" }))
+        .await
+        .unwrap();
     assert!(resp.status().is_client_error(), "{}", resp.status());
     let resp = api(
         "/api/v1/tickets/999999/replies",
@@ -83,7 +94,11 @@ async fn ordinary_refusals_are_not_logged_as_errors(pool: PgPool) {
         .lines()
         .filter(|l| l.contains("\"level\":\"ERROR\""))
         .collect();
-    assert!(errors.is_empty(), "4xx logged as errors:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "4xx logged as errors:\n{}",
+        errors.join("\n")
+    );
     assert!(
         text.lines()
             .any(|l| l.contains("\"level\":\"INFO\"") && l.contains("request refused")),

@@ -67,9 +67,9 @@ fn source_routes() -> Vec<Route> {
             for method in ["get", "post", "put", "patch", "delete"] {
                 let call = format!("{method}(");
                 let chained = format!(".{method}(");
-                let direct = handlers
-                    .match_indices(&call)
-                    .any(|(i, _)| i == 0 || !handlers[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+                let direct = handlers.match_indices(&call).any(|(i, _)| {
+                    i == 0 || !handlers[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_')
+                });
                 if direct || handlers.contains(&chained) {
                     routes.insert(Route {
                         method: method.to_uppercase(),
@@ -174,11 +174,13 @@ fn params_of(template: &str) -> Vec<String> {
 fn fill(template: &str, ids: &Ids, nul_in: Option<&str>) -> String {
     template
         .split('/')
-        .map(|seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            Some(name) if Some(name) == nul_in => "a%00b".to_owned(),
-            Some(name) => param_value(template, name, ids),
-            None => seg.to_owned(),
-        })
+        .map(
+            |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) if Some(name) == nul_in => "a%00b".to_owned(),
+                Some(name) => param_value(template, name, ids),
+                None => seg.to_owned(),
+            },
+        )
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -271,7 +273,9 @@ pub(crate) fn forms_of(html: &str, page: &str) -> Vec<Form> {
             push(name, value);
         }
         forms.push(Form {
-            method: attr(tag, "method").unwrap_or_else(|| "get".into()).to_uppercase(),
+            method: attr(tag, "method")
+                .unwrap_or_else(|| "get".into())
+                .to_uppercase(),
             action,
             multipart: tag.contains("multipart/form-data"),
             fields,
@@ -293,7 +297,10 @@ fn link_queries(html: &str, names: &mut BTreeMap<String, BTreeSet<String>>) {
             for pair in query.split('&') {
                 let key = pair.split('=').next().unwrap_or_default();
                 if !key.is_empty() {
-                    names.entry(path.to_owned()).or_default().insert(key.to_owned());
+                    names
+                        .entry(path.to_owned())
+                        .or_default()
+                        .insert(key.to_owned());
                 }
             }
         }
@@ -348,8 +355,9 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
         }
     }
     assert!(
-        forms.iter().any(|f| f.action.ends_with("/members")
-            && f.fields.iter().any(|(k, _)| k == "username")),
+        forms.iter().any(
+            |f| f.action.ends_with("/members") && f.fields.iter().any(|(k, _)| k == "username")
+        ),
         "the group page's member form was found"
     );
 
@@ -388,7 +396,13 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
         };
         for p in params_of(&r.template) {
             let url = fill(&r.template, &ids, Some(&p));
-            probes.push(send(request(&r.method, url.clone()), format!("{} {url}", r.method)).await);
+            probes.push(
+                send(
+                    request(&r.method, url.clone()),
+                    format!("{} {url}", r.method),
+                )
+                .await,
+            );
         }
         let path = fill(&r.template, &ids, None);
         let mut names: BTreeSet<String> = ["q", "page", "next", "per_page", "sort"]
@@ -402,12 +416,21 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
         }
         for n in &names {
             let url = format!("{path}?{}=a%00b", urlencode(n));
-            probes.push(send(request(&r.method, url.clone()), format!("{} {url}", r.method)).await);
+            probes.push(
+                send(
+                    request(&r.method, url.clone()),
+                    format!("{} {url}", r.method),
+                )
+                .await,
+            );
         }
         if r.method != "GET" {
             let posting: Vec<&Form> = forms
                 .iter()
-                .filter(|f| f.method == "POST" && matches(&r.template, f.action.split('?').next().unwrap_or_default()))
+                .filter(|f| {
+                    f.method == "POST"
+                        && matches(&r.template, f.action.split('?').next().unwrap_or_default())
+                })
                 .collect();
             for f in &posting {
                 for (field, _) in f.fields.iter().filter(|(k, _)| k != "csrf_token") {
@@ -415,7 +438,11 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
                         .fields
                         .iter()
                         .map(|(k, v)| {
-                            let v = if k == field { NUL.to_owned() } else { v.clone() };
+                            let v = if k == field {
+                                NUL.to_owned()
+                            } else {
+                                v.clone()
+                            };
                             (k.clone(), v)
                         })
                         .collect();
@@ -449,12 +476,19 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
                     "ticket_priority_id": 1 });
                 body[*field] = json!(NUL);
                 let what = format!("{} {} [{field}]", r.method, r.template);
-                probes.push(send(request(&r.method, path.clone()).body(body.to_string()), what).await);
+                probes.push(
+                    send(
+                        request(&r.method, path.clone()).body(body.to_string()),
+                        what,
+                    )
+                    .await,
+                );
             }
             // A form field the route may not even read still carries a NUL it must not choke on.
             if posting.is_empty() && !compat {
                 let what = format!("{} {path} [name]", r.method);
-                let req = request(&r.method, path.clone()).form(&[("csrf_token", token.as_str()), ("name", NUL)]);
+                let req = request(&r.method, path.clone())
+                    .form(&[("csrf_token", token.as_str()), ("name", NUL)]);
                 probes.push(send(req, what).await);
             }
         }
@@ -463,7 +497,12 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
 
     // `/api/v1`: every operation of its OpenAPI document, with a NUL in each path parameter, each query parameter,
     // and each property of its JSON body.
-    let doc: Value = admin.get("/api/v1/openapi.json").await.json().await.unwrap();
+    let doc: Value = admin
+        .get("/api/v1/openapi.json")
+        .await
+        .json()
+        .await
+        .unwrap();
     let schemas = doc["components"]["schemas"].clone();
     let mut operations = 0;
     for (template, item) in doc["paths"].as_object().unwrap() {
@@ -476,7 +515,10 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
             let api = |url: String| {
                 admin
                     .client
-                    .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), admin.url(&url))
+                    .request(
+                        reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+                        admin.url(&url),
+                    )
                     .bearer_auth(&api_token)
             };
             let params = op["parameters"].as_array().cloned().unwrap_or_default();
@@ -484,7 +526,9 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
                 let name = p["name"].as_str().unwrap();
                 let url = match p["in"].as_str() {
                     Some("path") => fill(template, &ids, Some(name)),
-                    Some("query") => format!("{}?{}=a%00b", fill(template, &ids, None), urlencode(name)),
+                    Some("query") => {
+                        format!("{}?{}=a%00b", fill(template, &ids, None), urlencode(name))
+                    }
                     _ => continue,
                 };
                 probes.push(send(api(url.clone()), format!("{method} {url}")).await);
@@ -507,12 +551,19 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
     // HTTP Basic credentials are fields of the token routes too.
     for path in ["/api/v1/tokens", "/flicket-api/tokens"] {
         for (user, pass) in [(NUL, PASSWORD), ("boss", NUL)] {
-            let req = admin.client.post(admin.url(path)).basic_auth(user, Some(pass));
+            let req = admin
+                .client
+                .post(admin.url(path))
+                .basic_auth(user, Some(pass));
             probes.push(send(req, format!("POST {path} [basic {user:?}]")).await);
         }
     }
 
-    assert_eq!(swept.len(), routes.len(), "every route of the routers was swept");
+    assert_eq!(
+        swept.len(),
+        routes.len(),
+        "every route of the routers was swept"
+    );
     // The probes and health routes read no input at all (a query is ignored): for them, only "never a 5xx" holds.
     let reads_nothing = |what: &str| {
         ["/healthz", "/readyz", "/metrics", "/static/"]
@@ -535,7 +586,10 @@ async fn a_nul_in_any_field_of_any_route_is_refused_never_a_500(pool: PgPool) {
     );
     // Nothing was changed by any of them: the ticket is still there and the admin is still signed in.
     assert_eq!(
-        admin.get(&format!("/tickets/{}", ids.ticket)).await.status(),
+        admin
+            .get(&format!("/tickets/{}", ids.ticket))
+            .await
+            .status(),
         StatusCode::OK
     );
 }

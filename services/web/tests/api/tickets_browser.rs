@@ -154,7 +154,8 @@ async fn multipart_forms_carry_their_token_in_the_body_not_in_the_url(pool: PgPo
     // A new ticket with an attachment: the form is sent as the browser sends it, with nothing added by script.
     b.goto(&t.url("/tickets/new")).await;
     b.fill("#title", "Token in the body").await;
-    b.fill("#content", "The form's first field is its token.").await;
+    b.fill("#content", "The form's first field is its token.")
+        .await;
     let files = b.client.find(Locator::Css("#files")).await.unwrap();
     files.send_keys(attachment.to_str().unwrap()).await.unwrap();
     b.click("button[value=create]").await;
