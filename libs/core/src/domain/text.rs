@@ -116,6 +116,27 @@ impl Email {
     }
 }
 
+/// A user name or an email address as typed to find an account (sign-in, adding a member): trimmed, 1–254
+/// characters, no control characters (PostgreSQL cannot even compare a NUL). Says nothing about whether the account
+/// exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginName(String);
+
+impl LoginName {
+    /// Parses user input.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let s = clean(raw, false)?;
+        if !in_range(&s, 1, 254) {
+            return Err(err("error-user-not-found"));
+        }
+        Ok(Self(s))
+    }
+    /// The name or address as typed (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A person's display name: 1–60 characters, no control characters (so it can never break an email header).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonName(String);
@@ -212,6 +233,21 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn login_names_refuse_nul_and_emptiness() {
+        assert_eq!(LoginName::parse(" ada ").unwrap().as_str(), "ada");
+        assert_eq!(
+            LoginName::parse("ada@example.com").unwrap().as_str(),
+            "ada@example.com"
+        );
+        assert_eq!(
+            LoginName::parse("a\0b").unwrap_err().key,
+            "error-control-characters"
+        );
+        assert!(LoginName::parse("  ").is_err());
+        assert!(LoginName::parse(&"a".repeat(255)).is_err());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use flicket_core::repo::catalog;
 use futures::StreamExt;
 
 use super::ApiError;
-use crate::input;
+use crate::body_limits;
 use crate::state::AppState;
 
 /// The largest JSON body read, whatever the settings say (axum's default body limit).
@@ -26,30 +26,19 @@ fn too_large(limit: i64) -> Response {
     .into_response()
 }
 
-fn nul_refused() -> Response {
-    ApiError::new(
-        StatusCode::BAD_REQUEST,
-        flicket_core::Locale::En.t(input::NUL_REFUSED),
-    )
-    .into_response()
-}
-
-/// Middleware: refuses a NUL in the URL; reads a non-multipart body up to the smaller of the site's per-request
-/// limit and [`MAX_JSON_BYTES`], refusing a NUL in it; a larger one is a JSON 413 (at once when `Content-Length`
-/// says so). Multipart uploads are streamed by their handler, which applies the upload limits (and the NUL check of
-/// text fields) itself; one declared larger than the site takes is a 413 at once too.
+/// Middleware: reads a non-multipart body up to the smaller of the site's per-request limit and
+/// [`MAX_JSON_BYTES`]; a larger one is a JSON 413 (at once when `Content-Length` says so). Multipart uploads are
+/// streamed by their handler, which applies the upload limits itself; one declared larger than the site takes is a
+/// 413 at once too.
 pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if input::nul_in_uri(req.uri()) {
-        return nul_refused();
-    }
     let headers = req.headers();
     // Requests without a body (most GETs) cost nothing: the settings are read only when there is one.
     if req.body().is_end_stream() || req.body().size_hint().exact() == Some(0) {
         return next.run(req).await;
     }
-    let multipart = input::is_multipart(headers);
-    let declared = input::declared_length(headers);
-    if multipart && declared.is_none_or(|n| n <= input::MULTIPART_OVERHEAD_BYTES) {
+    let multipart = body_limits::is_multipart(headers);
+    let declared = body_limits::declared_length(headers);
+    if multipart && declared.is_none_or(|n| n <= body_limits::MULTIPART_OVERHEAD_BYTES) {
         return next.run(req).await;
     }
     let settings = match catalog::ticket_settings(&state.pool).await {
@@ -57,7 +46,7 @@ pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next)
         Err(e) => return ApiError::from(e).into_response(),
     };
     if multipart {
-        if declared.is_some_and(|n| n > input::multipart_limit(settings.max_request_bytes)) {
+        if declared.is_some_and(|n| n > body_limits::multipart_limit(settings.max_request_bytes)) {
             return too_large(settings.max_request_bytes);
         }
         return next.run(req).await;
@@ -81,9 +70,6 @@ pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next)
             return too_large(limit);
         }
         buf.extend_from_slice(&chunk);
-    }
-    if input::nul_in_body(&parts.headers, &buf) {
-        return nul_refused();
     }
     next.run(Request::from_parts(parts, Body::from(buf.freeze())))
         .await

@@ -16,8 +16,8 @@ use flicket_core::tokens;
 use futures::StreamExt;
 
 use super::session::Session;
+use crate::body_limits;
 use crate::error::AppError;
-use crate::input;
 use crate::state::AppState;
 
 /// Name of the hidden form field.
@@ -134,7 +134,7 @@ async fn extract_candidate(req: Request) -> Result<(Option<String>, Request), Bo
         .get(HEADER)
         .and_then(|h| h.to_str().ok())
         .map(str::to_owned);
-    if input::is_multipart(req.headers()) {
+    if body_limits::is_multipart(req.headers()) {
         if header_token.is_some() {
             return Ok((header_token, req));
         }
@@ -142,11 +142,9 @@ async fn extract_candidate(req: Request) -> Result<(Option<String>, Request), Bo
         // first, and browsers send fields in document order. The token never travels in the URL (access logs).
         return Ok(first_part_token(req).await);
     }
-    if !input::is_urlencoded(req.headers()) {
+    if !body_limits::is_urlencoded(req.headers()) {
         return Ok((header_token, req));
     }
-    // An urlencoded form is read whole here even when the token came in the header, so that every form goes
-    // through the same NUL check.
     let (parts, body) = req.into_parts();
     let refuse = |e: AppError| {
         let session = parts
@@ -156,14 +154,10 @@ async fn extract_candidate(req: Request) -> Result<(Option<String>, Request), Bo
             .unwrap_or_default();
         Box::new(e.into_response_for(&parts.headers, &session))
     };
-    let bytes = match to_bytes(body, input::MAX_FORM_BYTES).await {
+    let bytes = match to_bytes(body, body_limits::MAX_FORM_BYTES).await {
         Ok(b) => b,
         Err(_) => return Err(refuse(AppError::PayloadTooLarge)),
     };
-    if input::nul_in_urlencoded(&bytes) {
-        tracing::info!(path = %parts.uri.path(), "NUL in a form refused");
-        return Err(refuse(AppError::BadRequest(input::NUL_REFUSED)));
-    }
     let token = header_token.or_else(|| form_urlencoded_field(&bytes, FIELD));
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }

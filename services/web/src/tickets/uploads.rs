@@ -171,17 +171,6 @@ pub async fn read(
                 }
             }
             match String::from_utf8(bytes) {
-                // The same refusal as a NUL in an urlencoded form (`crate::input`).
-                Ok(text) if text.contains('\0') => {
-                    return Ok((
-                        form,
-                        Some(refuse(
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            crate::input::NUL_REFUSED,
-                            String::new(),
-                        )),
-                    ));
-                }
                 Ok(text) => form.fields.push((name, text)),
                 Err(_) => return Ok((form, Some(bad_form()))),
             }
