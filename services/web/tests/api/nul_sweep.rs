@@ -1,9 +1,9 @@
 //! A NUL character in any input is refused or dropped by the shared text parsing, never a 500 (PostgreSQL cannot
-//! store or even compare it), on every route of the pages and of both APIs. The routes are enumerated from the routers: every `.route(…)` of the web crate's
-//! source (the pages and `/flicket-api/`) and every operation of the OpenAPI document the `/api/v1` router
-//! generates. The fields come from the forms and links the pages actually show to an admin, from the OpenAPI
-//! schemas, and, for Flicket's schemaless API, from the handlers' field names below. Each request carries a NUL in
-//! one field (or one path segment) at a time, everything else valid.
+//! store or even compare it), on every route of the pages and of both APIs. The routes are enumerated from the
+//! routers: every `.route(…)` of the web crate's source (the pages and `/flicket-api/`) and every operation of the
+//! OpenAPI document the `/api/v1` router generates. The fields come from the forms and links the pages actually
+//! show to an admin, from the OpenAPI schemas, and, for Flicket's schemaless API, from the handlers' field names
+//! below. Each request carries a NUL in one field (or one path segment) at a time, everything else valid.
 
 use std::collections::{BTreeMap, BTreeSet};
 
