@@ -39,7 +39,7 @@ pub enum SetupError {
     /// A value does not parse (the fluent key says why).
     #[error("invalid {field}: {key}")]
     Invalid {
-        /// Which input.
+        /// Which input, as a fluent message id (`setup-field-…`).
         field: &'static str,
         /// Fluent message id.
         key: &'static str,
@@ -52,6 +52,25 @@ pub enum SetupError {
     Other(#[from] anyhow::Error),
 }
 
+impl SetupError {
+    /// What went wrong, as a sentence for the person who ran set-up (never a message id).
+    pub fn sentence(&self, locale: Locale) -> String {
+        let mut args = crate::i18n::FluentArgs::new();
+        match self {
+            SetupError::Invalid { field, key } => {
+                args.set("field", locale.t(field));
+                args.set("reason", locale.t(key));
+                locale.t_args("setup-error-invalid", &args)
+            }
+            SetupError::Taken(name) => {
+                args.set("name", name.clone());
+                locale.t_args("setup-error-taken", &args)
+            }
+            SetupError::Other(e) => format!("{e:#}"),
+        }
+    }
+}
+
 impl From<sqlx::Error> for SetupError {
     fn from(e: sqlx::Error) -> Self {
         Self::Other(e.into())
@@ -61,18 +80,18 @@ impl From<sqlx::Error> for SetupError {
 /// Runs set-up in one transaction, serialised by an advisory lock so concurrent runs cannot create two admins.
 pub async fn run(pool: &PgPool, req: SetupRequest) -> Result<SetupOutcome, SetupError> {
     let username = Username::parse(&req.admin_username).map_err(|e| SetupError::Invalid {
-        field: "admin username",
+        field: "setup-field-admin-username",
         key: e.key,
     })?;
     let email = Email::parse(&req.admin_email).map_err(|e| SetupError::Invalid {
-        field: "admin email",
+        field: "setup-field-admin-email",
         key: e.key,
     })?;
     let (password, generated) = match req.admin_password {
         Some(p) => {
             PlainPassword::parse_new(p.expose_secret(), username.as_str(), email.as_str())
                 .map_err(|e| SetupError::Invalid {
-                    field: "admin password",
+                    field: "setup-field-admin-password",
                     key: e.key,
                 })?;
             (p, None)
@@ -89,7 +108,7 @@ pub async fn run(pool: &PgPool, req: SetupRequest) -> Result<SetupOutcome, Setup
         .await?;
     if let Some(url) = &req.base_url {
         let url = crate::config::parse_base_url(url).map_err(|_| SetupError::Invalid {
-            field: "base URL",
+            field: "setup-field-base-url",
             key: "error-base-url",
         })?;
         repo::settings::set_base_url(&mut *tx, &url).await?;
@@ -105,7 +124,7 @@ pub async fn run(pool: &PgPool, req: SetupRequest) -> Result<SetupOutcome, Setup
         .await
         .map_err(anyhow::Error::from)?;
     let name = PersonName::parse(username.as_str()).map_err(|e| SetupError::Invalid {
-        field: "name",
+        field: "setup-field-admin-name",
         key: e.key,
     })?;
     let user_id = repo::users::create(

@@ -42,7 +42,22 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the idempotent set-up and prints what a person needs to sign in.
+/// The language of the person at the terminal: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set
+/// (`fr_FR.UTF-8` → French), English otherwise.
+fn terminal_locale() -> flicket_core::Locale {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|v| !v.is_empty())
+        .and_then(|v| {
+            let code: String = v.chars().take_while(char::is_ascii_alphabetic).collect();
+            flicket_core::Locale::from_code(&code.to_ascii_lowercase())
+        })
+        .unwrap_or_default()
+}
+
+/// Runs the idempotent set-up and prints what a person needs to sign in; a refusal is a sentence in the language
+/// of the terminal.
 pub async fn setup(config: &Config, args: SetupArgs) -> anyhow::Result<()> {
     let pool = flicket_core::db::pool(config)?;
     let base_url = args.base_url.clone();
@@ -59,7 +74,8 @@ pub async fn setup(config: &Config, args: SetupArgs) -> anyhow::Result<()> {
             base_url: args.base_url,
         },
     )
-    .await?;
+    .await
+    .map_err(|e| anyhow::anyhow!(e.sentence(terminal_locale())))?;
     let url = base_url.unwrap_or_else(|| format!("http://{}", config.listen));
     match outcome {
         SetupOutcome::AdminCreated {

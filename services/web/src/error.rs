@@ -110,8 +110,11 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(e) = &self {
-            tracing::error!(error = format!("{e:#}"), "request failed");
+        // Logged once, in the request's span: a server error at ERROR with its cause, a refusal (404, 403, 400,
+        // 413: the client's doing) at INFO.
+        match &self {
+            AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "request failed"),
+            refused => tracing::info!(reason = %refused, "request refused"),
         }
         let marker = self.marker();
         let mut resp = marker.status.into_response();

@@ -5,6 +5,7 @@ pub mod admin;
 pub mod api;
 pub mod api_compat;
 pub mod auth;
+pub mod body_limits;
 pub mod cli;
 pub mod departments;
 pub mod email_log;

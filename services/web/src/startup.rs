@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::cookies::CookieSettings;
 use crate::state::AppState;
-use crate::{auth, error, health, http, pages};
+use crate::{auth, body_limits, error, health, http, pages};
 
 /// A bound, ready-to-run web service.
 pub struct Application {
@@ -121,6 +121,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn_with_state(state.clone(), auth::csrf::protect))
+        .layer(from_fn_with_state(state.clone(), body_limits::guard_pages))
         .layer(from_fn_with_state(state.clone(), auth::session::load));
 
     let ops = Router::new()

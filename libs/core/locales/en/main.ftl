@@ -66,3 +66,12 @@ api-error-status-change = This status is set with a reply, or with claim, releas
 api-error-no-files = No file was sent: send multipart/form-data with one or more "files" parts.
 api-error-unknown-reply = This ticket has no such reply.
 api-error-unknown-group = There is no such group.
+
+# flicket-web setup (printed on the terminal)
+setup-error-invalid = Set-up refused { $field }: { $reason }
+setup-error-taken = A user named { $name } or with that email address already exists and is not an administrator.
+setup-field-admin-username = the administrator's user name
+setup-field-admin-email = the administrator's email address
+setup-field-admin-password = the administrator's password
+setup-field-admin-name = the administrator's name
+setup-field-base-url = the base URL

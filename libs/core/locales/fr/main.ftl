@@ -66,3 +66,12 @@ api-error-status-change = Ce statut se choisit avec une réponse, ou avec prendr
 api-error-no-files = Aucun fichier n’a été envoyé : envoyez du multipart/form-data avec une ou plusieurs parties « files ».
 api-error-unknown-reply = Ce ticket n’a pas de réponse de ce numéro.
 api-error-unknown-group = Ce groupe n’existe pas.
+
+# flicket-web setup (affiché dans le terminal)
+setup-error-invalid = La configuration refuse { $field } : { $reason }
+setup-error-taken = Un utilisateur nommé { $name } ou ayant cette adresse e-mail existe déjà et n’est pas administrateur.
+setup-field-admin-username = le nom d’utilisateur de l’administrateur
+setup-field-admin-email = l’adresse e-mail de l’administrateur
+setup-field-admin-password = le mot de passe de l’administrateur
+setup-field-admin-name = le nom de l’administrateur
+setup-field-base-url = l’URL de base

@@ -8,4 +8,4 @@ mod text;
 pub use ids::{CategoryId, DepartmentId, GroupId, PostId, PriorityId, StatusId, TicketId, UserId};
 pub use people::{GroupName, JobTitle};
 pub use reference::{CategoryName, Colour, DepartmentName, LabelName};
-pub use text::{Email, ParseError, PersonName, PlainPassword, Title, Username};
+pub use text::{Email, LoginName, ParseError, PersonName, PlainPassword, Title, Username};

@@ -249,13 +249,11 @@ pub async fn add_member(
     let group = groups::find(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let login = form.username.trim();
-    let found = if login.is_empty() || login.len() > 254 {
-        None
-    } else {
-        users::find_for_login(&state.pool, login).await?
+    let login = match flicket_core::domain::LoginName::parse(&form.username) {
+        Ok(login) => login,
+        Err(e) => return group_page(&state, &ctx, id, Some(ctx.t(e.key))).await,
     };
-    let Some(user) = found else {
+    let Some(user) = users::find_for_login(&state.pool, login.as_str()).await? else {
         return group_page(&state, &ctx, id, Some(ctx.t("error-user-not-found"))).await;
     };
     let mut tx = admin_transaction(&state, &admin).await?;

@@ -228,7 +228,8 @@ pub async fn parse(
         errors.push(ctx.t("error-settings-smtp-username"));
     }
     let smtp_username = (!username.is_empty()).then_some(username);
-    let mail_from = match Email::parse(form.get("mail_from")) {
+    // A fresh install's sender (`flicket@localhost`) is accepted as stored: saving the page must not require it.
+    let mail_from = match Email::parse_sender(form.get("mail_from")) {
         Ok(e) => e.as_str().to_owned(),
         Err(_) => {
             errors.push(ctx.t("error-settings-mail-from"));

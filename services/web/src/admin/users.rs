@@ -41,7 +41,8 @@ pub async fn list(
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let filter: String = q.q.trim().chars().take(100).collect();
+    // The shared parsing of typed search text: control characters (NUL among them) dropped.
+    let filter = crate::http::typed_text(&q.q, 100);
     let per_page = i64::from(ctx.site(&state).await?.page_size);
     let total = users::count_search(&state.pool, &filter, true).await?;
     let keep = format!("&q={}", crate::http::urlencode(&filter));

@@ -88,7 +88,7 @@ fn created<T: serde::Serialize>(location: String, v: T) -> Response {
     responses((status = 201, body = Department), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn create_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -122,7 +122,7 @@ pub async fn create_department(
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn rename_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -163,7 +163,7 @@ pub async fn rename_department(
     params(("id" = i64, Path, description = "Department id")),
     responses((status = 204), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn delete_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -193,7 +193,7 @@ pub async fn delete_department(
     responses((status = 201, body = Category), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn create_category(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -233,7 +233,7 @@ pub async fn create_category(
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn rename_category(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -268,7 +268,7 @@ pub async fn rename_category(
     params(("id" = i64, Path, description = "Category id")),
     responses((status = 204), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn delete_category(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -191,7 +191,7 @@ async fn shown(state: &AppState, id: UserId) -> Result<User, ApiError> {
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -261,7 +261,7 @@ pub async fn create(
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
               (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -4,7 +4,7 @@
 
 use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use bytes::BytesMut;
@@ -12,31 +12,11 @@ use flicket_core::repo::catalog;
 use futures::StreamExt;
 
 use super::ApiError;
+use crate::body_limits;
 use crate::state::AppState;
 
 /// The largest JSON body read, whatever the settings say (axum's default body limit).
 pub const MAX_JSON_BYTES: i64 = 2 * 1024 * 1024;
-
-fn is_multipart(headers: &HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .to_ascii_lowercase()
-                .starts_with("multipart/form-data")
-        })
-}
-
-fn declared_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
-}
 
 fn too_large(limit: i64) -> Response {
     ApiError::too_large(
@@ -48,21 +28,31 @@ fn too_large(limit: i64) -> Response {
 
 /// Middleware: reads a non-multipart body up to the smaller of the site's per-request limit and
 /// [`MAX_JSON_BYTES`]; a larger one is a JSON 413 (at once when `Content-Length` says so). Multipart uploads are
-/// streamed by their handler, which applies the upload limits itself.
+/// streamed by their handler, which applies the upload limits itself; one declared larger than the site takes is a
+/// 413 at once too.
 pub async fn limit_body(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let headers = req.headers();
     // Requests without a body (most GETs) cost nothing: the settings are read only when there is one.
-    if is_multipart(headers)
-        || req.body().is_end_stream()
-        || req.body().size_hint().exact() == Some(0)
-    {
+    if req.body().is_end_stream() || req.body().size_hint().exact() == Some(0) {
         return next.run(req).await;
     }
-    let limit = match catalog::ticket_settings(&state.pool).await {
-        Ok(s) => s.max_request_bytes.clamp(1, MAX_JSON_BYTES),
+    let multipart = body_limits::is_multipart(headers);
+    let declared = body_limits::declared_length(headers);
+    if multipart && declared.is_none_or(|n| n <= body_limits::MULTIPART_OVERHEAD_BYTES) {
+        return next.run(req).await;
+    }
+    let settings = match catalog::ticket_settings(&state.pool).await {
+        Ok(s) => s,
         Err(e) => return ApiError::from(e).into_response(),
     };
-    if declared_length(headers).is_some_and(|n| n > limit.unsigned_abs()) {
+    if multipart {
+        if declared.is_some_and(|n| n > body_limits::multipart_limit(settings.max_request_bytes)) {
+            return too_large(settings.max_request_bytes);
+        }
+        return next.run(req).await;
+    }
+    let limit = settings.max_request_bytes.clamp(1, MAX_JSON_BYTES);
+    if declared.is_some_and(|n| n > limit.unsigned_abs()) {
         return too_large(limit);
     }
     let (parts, body) = req.into_parts();

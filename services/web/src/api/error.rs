@@ -87,6 +87,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        // An ordinary refusal is the client's doing: INFO, once, in the request's span. Server errors were logged
+        // at ERROR with their cause where they were made.
+        if self.status.is_client_error() {
+            tracing::info!(status = self.status.as_u16(), message = %self.message, "request refused");
+        }
         let body = ApiErrorBody {
             error: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             message: self.message,

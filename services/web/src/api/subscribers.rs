@@ -85,7 +85,7 @@ pub async fn list(
               (status = 409, body = ApiErrorBody), (status = 413, body = ApiErrorBody),
               (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn subscribe(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -124,7 +124,7 @@ pub async fn subscribe(
     params(("id" = i64, Path, description = "Ticket id"), ("user_id" = i64, Path, description = "User id")),
     responses((status = 204), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn unsubscribe(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -101,7 +101,7 @@ pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> 
     responses((status = 201, body = Ticket, headers(("Location" = String))), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 413, body = ApiErrorBody),
               (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn create(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
@@ -143,7 +143,7 @@ pub async fn create(
     responses((status = 201, body = Post), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody),
               (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn reply(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -61,7 +61,7 @@ enum StatusMove {
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
               (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

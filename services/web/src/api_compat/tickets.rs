@@ -151,7 +151,7 @@ const NOT_INTEGERS: &str = "ticket_priority_id and category_id must be integers.
 
 /// `POST /flicket-api/tickets` with `{title, content, category_id, ticket_priority_id}`: raises the ticket through
 /// the same operation as the UI (validation, the creator subscribed, the activity written), status Open.
-#[tracing::instrument(skip_all, fields(user.id = %user.0.user_id), err(Debug))]
+#[tracing::instrument(skip_all, fields(user.id = %user.0.user_id))]
 pub async fn create(
     State(state): State<AppState>,
     user: ApiUser,

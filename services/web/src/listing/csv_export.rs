@@ -36,22 +36,33 @@ fn line(fields: &[&str]) -> Bytes {
     Bytes::from(w.into_inner().unwrap_or_default())
 }
 
+/// A cell a spreadsheet would take for a formula (OWASP "CSV injection": a first character among `=`, `+`, `-`,
+/// `@`, tab and carriage return) gets a leading `'`, so that it is shown as the text that was typed.
+fn as_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
 fn row_line(r: &ListRow, base_url: &str, not_assigned: &str) -> Bytes {
     let id = format!("{:05}", r.ticket_id);
     let replies = r.reply_count.to_string();
     let date = r.created_at.format("%Y-%m-%d").to_string();
     let category = format!("{} - {}", r.department, r.category);
     let url = format!("{base_url}/tickets/{}", r.ticket_id);
+    // Every cell that holds text people typed (titles, names, the admin's lists) is neutralised.
     line(&[
         &id,
-        &r.priority,
-        &r.title,
-        &r.creator,
+        &as_text(&r.priority),
+        &as_text(&r.title),
+        &as_text(&r.creator),
         &date,
         &replies,
-        &category,
-        &r.status,
-        r.assignee.as_deref().unwrap_or(not_assigned),
+        &as_text(&category),
+        &as_text(&r.status),
+        &as_text(r.assignee.as_deref().unwrap_or(not_assigned)),
         &url,
     ])
 }
@@ -138,4 +149,26 @@ fn async_stream(
         .instrument(span),
     );
     tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::as_text;
+
+    #[test]
+    fn formulas_are_written_as_text() {
+        for (typed, written) in [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("a=1", "a=1"),
+            ("Printer", "Printer"),
+            ("", ""),
+        ] {
+            assert_eq!(as_text(typed), written, "{typed:?}");
+        }
+    }
 }

@@ -233,7 +233,7 @@ async fn own_password(
 }
 
 /// `POST /tickets/{id}/delete` with the admin's own `password`.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %user.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %user.user_id))]
 pub async fn delete_ticket(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -276,7 +276,7 @@ pub async fn delete_ticket(
 }
 
 /// `POST /posts/{id}/delete` with the admin's own `password`.
-#[tracing::instrument(skip_all, fields(post.id = %id, user.id = %user.user_id), err)]
+#[tracing::instrument(skip_all, fields(post.id = %id, user.id = %user.user_id))]
 pub async fn delete_post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

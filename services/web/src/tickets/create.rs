@@ -107,7 +107,7 @@ fn parse(form: &FormData) -> Result<NewTicketInput, ParseError> {
 }
 
 /// Creates the ticket, or shows the form again with the reason (422, or 413 for sizes).
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
 pub async fn submit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -111,7 +111,7 @@ pub async fn post_form(
 }
 
 /// Saves a ticket edit, or shows the form again with the reason.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %user.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %user.user_id))]
 pub async fn ticket_submit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
@@ -139,7 +139,7 @@ pub async fn ticket_submit(
 }
 
 /// Saves a reply edit, or shows the form again with the reason.
-#[tracing::instrument(skip_all, fields(post.id = %id, user.id = %user.user_id), err)]
+#[tracing::instrument(skip_all, fields(post.id = %id, user.id = %user.user_id))]
 pub async fn post_submit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -22,7 +22,7 @@ fn is_stored_name(name: &str) -> bool {
 }
 
 /// Sends an attachment. Unknown ids and tickets the viewer may not see are both 404, so ids cannot be probed.
-#[tracing::instrument(skip_all, fields(attachment.id = %id), err)]
+#[tracing::instrument(skip_all, fields(attachment.id = %id))]
 pub async fn download(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

@@ -33,7 +33,7 @@ fn parse(form: &FormData) -> Result<ReplyInput, ParseError> {
 }
 
 /// Posts the reply, or shows the ticket again with the form and the reason.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %user.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %user.user_id))]
 pub async fn submit(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,

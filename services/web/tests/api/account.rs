@@ -269,9 +269,11 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0
 async fn upload(app: &TestApp, name: &str, bytes: Vec<u8>) -> reqwest::Response {
     let token = app.csrf("/account").await;
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let form = reqwest::multipart::Form::new().part("avatar", part);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part("avatar", part);
     app.client
-        .post(app.url(&format!("/account/avatar?csrf_token={token}")))
+        .post(app.url("/account/avatar"))
         .multipart(form)
         .send()
         .await

@@ -309,3 +309,38 @@ async fn a_saved_title_and_page_size_show_on_the_next_page_signed_in_or_not(pool
             .contains(">Help desk</a>")
     );
 }
+
+/// A fresh install's settings page, saved as shown (its default sender is `flicket@localhost`), is accepted.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_fresh_install_saves_the_settings_page_as_it_is_shown(pool: PgPool) {
+    let admin = admin_app(&pool).await;
+    let before = flicket_core::repo::settings::load(&pool).await.unwrap();
+    assert_eq!(before.mail_from, "flicket@localhost");
+    let html = admin.get_text("/admin/settings").await;
+    let form = crate::nul_sweep::forms_of(&html, "/admin/settings")
+        .into_iter()
+        .find(|f| f.method == "POST" && f.action == "/admin/settings")
+        .expect("the settings form");
+    let fields: Vec<(&str, &str)> = form
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let resp = admin.post_form("/admin/settings", &fields).await;
+    let status = resp.status();
+    let body = resp.text().await.unwrap();
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let after = flicket_core::repo::settings::load(&pool).await.unwrap();
+    assert_eq!(after.mail_from, "flicket@localhost");
+    // A dotless sender is accepted; a malformed one still is not.
+    for bad in ["flicket@", "flicket@local host", "flicket"] {
+        let mut f = fields.clone();
+        for (k, v) in f.iter_mut() {
+            if *k == "mail_from" {
+                *v = bad;
+            }
+        }
+        let resp = admin.post_form("/admin/settings", &f).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+    }
+}

@@ -196,3 +196,54 @@ async fn recount_repairs_the_stored_counters(pool: PgPool) {
     let (_, out, _) = run(&url_of(&pool).await, &["recount"]);
     assert!(out.contains("0 user(s) corrected"), "{out}");
 }
+
+/// `setup` refuses a weak password with a sentence in the terminal's language, never a message id.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn setup_refuses_a_weak_password_with_a_sentence(pool: PgPool) {
+    let url = url_of(&pool).await;
+    let setup = |lang: &str| {
+        let out = Command::new(web_binary())
+            .args([
+                "setup",
+                "--admin-username",
+                "admin",
+                "--admin-email",
+                "admin@example.com",
+                "--admin-password",
+                "the-admin-password",
+            ])
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("FLICKET_ADMIN_PASSWORD")
+            .env("LANG", lang)
+            .env("FLICKET_DATABASE_URL", &url)
+            .env("FLICKET_LOG_FORMAT", "json")
+            .env("FLICKET_DATABASE_MAX_CONNECTIONS", "2")
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, err) = setup("en_GB.UTF-8");
+    assert!(!ok);
+    assert!(
+        err.contains("the administrator's password")
+            && err.contains("The password must not contain your user name or email address."),
+        "{err}"
+    );
+    assert!(!err.contains("error-password"), "{err}");
+    let (ok, err) = setup("fr_FR.UTF-8");
+    assert!(!ok);
+    assert!(
+        err.contains("le mot de passe de l’administrateur")
+            && err.contains("Le mot de passe ne doit contenir ni votre nom d’utilisateur"),
+        "{err}"
+    );
+    let admins: i64 = sqlx::query_scalar("select count(*) from users")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(admins, 0);
+}

@@ -194,3 +194,9 @@ pub fn location(resp: &reqwest::Response) -> String {
         .map(|l| l.to_str().unwrap().to_owned())
         .unwrap_or_default()
 }
+
+/// The `flicket-web` binary the process tests run: `TEST_WEB_BIN` when set (a target directory shared by
+/// several checkouts may hold another checkout's build at the usual path), the one cargo built otherwise.
+pub fn web_binary() -> String {
+    std::env::var("TEST_WEB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_flicket-web").to_owned())
+}

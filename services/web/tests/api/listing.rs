@@ -896,6 +896,50 @@ async fn csv_export_quotes_properly_and_says_when_it_is_cut(pool: PgPool) {
     );
 }
 
+/// OWASP's CSV injection payloads: every cell of typed text that starts like a formula is written with a leading `'`.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn csv_export_writes_formulas_as_text(pool: PgPool) {
+    let payloads = [
+        "=cmd|' /C calc'!A0",
+        "+HYPERLINK(\"http://evil.example\")",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+9)*cmd|' /C calc'!A0",
+        "=1+1",
+        "\t=1+1",
+        "\r=1+1",
+    ];
+    let ada = create_user(&pool, "ada", false, Locale::En).await.0;
+    // The creator's name is typed text too (and may start with a tab or CR when written by the API or an import).
+    sqlx::query("update users set name = '=HYPERLINK(\"x\")' where user_id = $1")
+        .bind(ada)
+        .execute(&pool)
+        .await
+        .unwrap();
+    for p in payloads {
+        // Titles are stored as typed (the list's parser trims them; this writes them raw, as an older release did).
+        ticket(
+            &pool,
+            T {
+                title: p,
+                creator: ada,
+                ..T::default()
+            },
+        )
+        .await;
+    }
+    let app = signed_in(pool.clone()).await;
+    let body = app.get_text("/tickets.csv?sort=ticketid").await;
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(body.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), payloads.len(), "{body}");
+    for (row, typed) in rows.iter().zip(payloads) {
+        assert_eq!(&row[2], format!("'{typed}"), "{body}");
+        assert_eq!(&row[3], "'=HYPERLINK(\"x\")");
+    }
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn the_dashboard_shows_high_priority_mine_and_charts(pool: PgPool) {
     let w = world(&pool).await;

@@ -111,3 +111,71 @@ async fn a_person_runs_a_ticket_from_creation_to_reopening(pool: PgPool) {
     b.wait_text("#reply-button", "Répondre").await;
     b.close().await;
 }
+
+/// Every URL the browser knows on this page: the page's own, every form's action, every loaded resource and the
+/// navigation that led here (the redirect after a POST included).
+async fn urls_of_page(b: &Browser) -> Vec<String> {
+    let script = "return [location.href]
+        .concat(Array.from(document.forms, f => f.action))
+        .concat(performance.getEntries().map(e => e.name));";
+    let value = b.client.execute(script, vec![]).await.unwrap();
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn multipart_forms_carry_their_token_in_the_body_not_in_the_url(pool: PgPool) {
+    create_user(&pool, "ada", false, Locale::En).await;
+    let t = spawn_ticket_app(pool.clone()).await;
+    let attachment = t.uploads.join("token-test.txt");
+    std::fs::write(&attachment, "attached\n").unwrap();
+    let b = Browser::start().await;
+    b.goto(&t.url("/login")).await;
+    b.fill("#username", "ada").await;
+    b.fill("#password", PASSWORD).await;
+    b.click("form[action='/login'] button[type=submit]").await;
+    b.wait_text("main h1", "Dashboard").await;
+
+    let no_token = |urls: Vec<String>, at: &str| {
+        assert!(urls.len() > 1, "{at}: {urls:?}");
+        for u in urls {
+            assert!(!u.contains("csrf_token"), "{at}: {u}");
+        }
+    };
+    for page in ["/tickets/new", "/account"] {
+        b.goto(&t.url(page)).await;
+        no_token(urls_of_page(&b).await, page);
+    }
+
+    // A new ticket with an attachment: the form is sent as the browser sends it, with nothing added by script.
+    b.goto(&t.url("/tickets/new")).await;
+    b.fill("#title", "Token in the body").await;
+    b.fill("#content", "The form's first field is its token.")
+        .await;
+    let files = b.client.find(Locator::Css("#files")).await.unwrap();
+    files.send_keys(attachment.to_str().unwrap()).await.unwrap();
+    b.click("button[value=create]").await;
+    b.wait_text(".flash", "The ticket has been created.").await;
+    b.wait_text("a[href^='/attachments/']", "token-test.txt")
+        .await;
+    no_token(urls_of_page(&b).await, "the new ticket's page");
+
+    // A reply with an attachment on the ticket page.
+    b.fill("#content", "A reply with a file, token in the body.")
+        .await;
+    let files = b.client.find(Locator::Css("#files")).await.unwrap();
+    files.send_keys(attachment.to_str().unwrap()).await.unwrap();
+    b.click("#reply-button").await;
+    b.wait_text(".flash", "Your reply has been posted.").await;
+    no_token(urls_of_page(&b).await, "the ticket page after the reply");
+    let stored: i64 = sqlx::query_scalar("select count(*) from attachments")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 2, "both files were received");
+    b.close().await;
+}

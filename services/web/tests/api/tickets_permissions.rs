@@ -407,7 +407,7 @@ async fn a_post_without_the_csrf_token_changes_nothing(pool: PgPool) {
             .await;
         assert_eq!(resp.status(), StatusCode::FORBIDDEN, "{action}");
     }
-    // A multipart form without the token in its URL.
+    // A multipart form without the token.
     let (content_type, body) = reply_form("Forged reply").finish();
     let resp = a
         .client

@@ -141,6 +141,13 @@ impl Multi {
         self
     }
 
+    /// The same form with a first part holding the CSRF token.
+    pub fn with_token_first(self, token: &str) -> Self {
+        let mut first = Multi::new().text("csrf_token", token);
+        first.body.extend_from_slice(&self.body);
+        first
+    }
+
     pub fn finish(mut self) -> (String, Vec<u8>) {
         self.body
             .extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
@@ -152,13 +159,12 @@ impl Multi {
 }
 
 impl TestApp {
-    /// Posts a multipart form to `path` with the CSRF token of `token_page` in the query, as the pages do.
+    /// Posts a multipart form to `path` with the CSRF token of `token_page` in its first part, as the pages do.
     pub async fn post_multi(&self, path: &str, token_page: &str, form: Multi) -> reqwest::Response {
         let token = self.csrf(token_page).await;
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let (content_type, body) = form.finish();
+        let (content_type, body) = form.with_token_first(&token).finish();
         self.client
-            .post(self.url(&format!("{path}{sep}csrf_token={token}")))
+            .post(self.url(path))
             .header("content-type", content_type)
             .body(body)
             .send()
