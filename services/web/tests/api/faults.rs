@@ -124,10 +124,12 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
         .await
         .unwrap();
     let token = app.csrf(&page).await;
-    let (content_type, body) = reply_form("Sent while the database goes away.").finish();
+    let (content_type, body) = reply_form("Sent while the database goes away.")
+        .with_token_first(&token)
+        .finish();
     let in_flight = tokio::spawn(
         app.client
-            .post(app.url(&format!("{page}/replies?csrf_token={token}")))
+            .post(app.url(&format!("{page}/replies")))
             .header("content-type", content_type)
             .body(body)
             .send(),
