@@ -318,10 +318,17 @@ pub async fn recover_lost_jobs(
     }
     let pushed = pushed?;
     metrics::counter!("email_queue_losses_detected_total").increment(1);
-    tracing::warn!(
-        rows = pushed,
-        "Redis lost the email queue's data; undelivered outbox rows pushed again"
-    );
+    if pushed > 0 {
+        tracing::warn!(
+            rows = pushed,
+            "Redis lost the email queue's data; undelivered outbox rows pushed again"
+        );
+    } else {
+        // Also what a first start on an empty Redis looks like: nothing to tell an operator about.
+        tracing::info!(
+            "the email queue's sentinel was missing (new or emptied Redis); nothing was waiting"
+        );
+    }
     Ok(Some(pushed))
 }
 
