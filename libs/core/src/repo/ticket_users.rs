@@ -55,16 +55,6 @@ pub async fn suggest_people<'c>(
     .await
 }
 
-/// A user's stored password hash (to confirm a deletion with the admin's own password).
-pub async fn password_hash<'c>(db: impl Db<'c>, id: UserId) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar!(
-        "select password_hash from users where user_id = $1 and not disabled",
-        id.0
-    )
-    .fetch_optional(db)
-    .await
-}
-
 /// The category the user chose for their previous ticket.
 pub async fn last_category<'c>(db: impl Db<'c>, id: UserId) -> sqlx::Result<Option<CategoryId>> {
     sqlx::query_scalar!(
