@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod digest;
 pub mod domain;
+pub mod events;
 pub mod i18n;
 pub mod jobs;
 pub mod markdown;

@@ -25,8 +25,7 @@ use sqlx::PgPool;
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
-/// The NATS subject the admin settings page publishes after saving.
-pub const CONFIG_CHANGED_SUBJECT: &str = "flicket.config.changed";
+use flicket_core::events::CONFIG_CHANGED_SUBJECT;
 
 /// Settings in force and the transport built from them.
 pub struct Active {

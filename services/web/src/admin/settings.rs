@@ -20,8 +20,7 @@ use crate::error::AppError;
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
 
-/// The NATS subject announcing new settings.
-pub const CONFIG_CHANGED_SUBJECT: &str = "flicket.config.changed";
+use flicket_core::events::CONFIG_CHANGED_SUBJECT;
 
 #[derive(Template)]
 #[template(path = "admin/settings.html")]
