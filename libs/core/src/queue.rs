@@ -225,24 +225,39 @@ impl EmailQueue {
     }
 }
 
-/// Pushes committed outbox rows now and records the push, as the web's relay does after a commit. A failed push is
-/// not an error for the caller: the rows stay un-enqueued and the outbox re-push takes them a few seconds later.
-/// Returns the rows pushed.
+/// Pushes the jobs of committed outbox rows and records the push (`enqueued_at`): the one path after a commit, for
+/// the web's relay and the scheduler's digests. A failed push is returned (the rows stay un-enqueued and the outbox
+/// re-push takes them later); a failure to record it is only logged: the re-push then pushes those rows once more and
+/// the mailer's send ledger sends one email.
+pub async fn push_and_record(
+    pool: &PgPool,
+    queue: &EmailQueue,
+    jobs: &[EmailJob],
+) -> Result<(), QueueError> {
+    queue.push(jobs).await?;
+    let ids: Vec<i64> = jobs.iter().map(|j| j.outbox_id).collect();
+    if let Err(e) = crate::repo::outbox::mark_enqueued(pool, &ids).await {
+        tracing::warn!(error = %e, "cannot record the push");
+    }
+    Ok(())
+}
+
+/// Pushes committed outbox rows now ([`push_and_record`]), for a caller with no request to trace (digest periods).
+/// A failed push is not an error for the caller: the outbox re-push takes the rows a few seconds later. Returns the
+/// rows pushed.
 #[tracing::instrument(skip_all, fields(queue = queue.name(), count = outbox_ids.len()))]
 pub async fn push_committed(pool: &PgPool, queue: &EmailQueue, outbox_ids: &[i64]) -> u64 {
     if outbox_ids.is_empty() {
         return 0;
     }
     let jobs: Vec<EmailJob> = outbox_ids.iter().map(|id| EmailJob::new(*id)).collect();
-    if let Err(e) = queue.push(&jobs).await {
-        tracing::warn!(error = %e, "cannot push email jobs; the outbox re-push will");
-        return 0;
+    match push_and_record(pool, queue, &jobs).await {
+        Ok(()) => outbox_ids.len() as u64,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot push email jobs; the outbox re-push will");
+            0
+        }
     }
-    if let Err(e) = crate::repo::outbox::mark_enqueued(pool, outbox_ids).await {
-        // Harmless: the re-push pushes these rows once more; the mailer's ledger sends one email.
-        tracing::warn!(error = %e, "cannot record the push");
-    }
-    outbox_ids.len() as u64
 }
 
 /// When the scheduler pushes outbox rows (again).

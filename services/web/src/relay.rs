@@ -75,7 +75,6 @@ async fn push_loop(pool: PgPool, queue: EmailQueue, mut rx: mpsc::Receiver<Batch
             metrics::counter!("relay_batches_dropped_total").increment(batches.len() as u64);
             continue;
         }
-        let ids: Vec<i64> = batches.iter().flat_map(|b| b.ids.iter().copied()).collect();
         let jobs: Vec<EmailJob> = batches
             .iter()
             .flat_map(|b| {
@@ -84,18 +83,12 @@ async fn push_loop(pool: PgPool, queue: EmailQueue, mut rx: mpsc::Receiver<Batch
                     .map(|id| EmailJob::with_trace(*id, b.trace.clone()))
             })
             .collect();
-        match queue.push(&jobs).await {
-            Ok(()) => {
-                failed_at = None;
-                if let Err(e) = flicket_core::repo::outbox::mark_enqueued(&pool, &ids).await {
-                    // Harmless: the scheduler will push these rows once more; the mailer's ledger dedupes.
-                    tracing::warn!(error = %e, "cannot record the push");
-                }
-            }
+        match flicket_core::queue::push_and_record(&pool, &queue, &jobs).await {
+            Ok(()) => failed_at = None,
             Err(e) => {
                 failed_at = Some(Instant::now());
                 metrics::counter!("relay_push_failures_total").increment(1);
-                tracing::warn!(error = %e, count = ids.len(), "cannot push email jobs; the scheduler will");
+                tracing::warn!(error = %e, count = jobs.len(), "cannot push email jobs; the scheduler will");
             }
         }
     }
