@@ -124,12 +124,15 @@ impl Smtp {
     async fn vet(&self, s: &MailSettings) -> Result<SocketAddr, String> {
         let host = configured_host(s)?;
         let port = u16::try_from(s.smtp_port).map_err(|_| "invalid SMTP port".to_owned())?;
-        let addrs = net_guard::vet_smtp_host(host, port, self.allow_private)
+        let allow_private = self.allow_private;
+        let addrs = net_guard::vet_smtp_host(host, port, allow_private)
             .await
             .map_err(|e| {
                 metrics::counter!("mailer_smtp_host_refused_total").increment(1);
                 tracing::warn!(host, port, error = %e, "SMTP host refused by the SSRF guard; nothing is sent");
-                format!("the SMTP server was refused: {e} (FLICKET_SMTP_ALLOW_PRIVATE is off)")
+                // The switch is named only when it is what refused the host (not for a name that does not resolve).
+                let switch = if allow_private { "" } else { " (FLICKET_SMTP_ALLOW_PRIVATE is off)" };
+                format!("the SMTP server was refused: {e}{switch}")
             })?;
         // Every address passed; prefer IPv4 (a local sink often listens on 127.0.0.1 only while `localhost` may
         // resolve to ::1 first), then the resolver's order.
