@@ -5,7 +5,7 @@
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::auth::session::Session;
 use crate::error::AppError;
@@ -77,7 +77,8 @@ pub async fn guard_pages(State(state): State<AppState>, req: Request, next: Next
         }
         match flicket_core::repo::catalog::ticket_settings(&state.pool).await {
             Ok(s) => multipart_limit(s.max_request_bytes),
-            Err(e) => return AppError::from(e).into_response(),
+            // As a page like the others (this layer runs outside the one that renders error markers).
+            Err(e) => return refuse(&req, AppError::from(e)),
         }
     } else if is_urlencoded(req.headers()) {
         MAX_FORM_BYTES as u64
