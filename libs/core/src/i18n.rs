@@ -68,6 +68,18 @@ impl Locale {
         BUNDLES.format(self, key, Some(args))
     }
 
+    /// Translates an operation's message (see [`crate::ops::Message`]).
+    pub fn say(self, m: &crate::ops::Message) -> String {
+        if m.args.is_empty() {
+            return self.t(m.key);
+        }
+        let mut args = FluentArgs::new();
+        for (name, value) in &m.args {
+            args.set(*name, value.clone());
+        }
+        self.t_args(m.key, &args)
+    }
+
     /// Whether the message exists in this locale (for tests and checks).
     pub fn has(self, key: &str) -> bool {
         BUNDLES.bundle(self).has_message(key)

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod connect;
 pub mod crypto;
 pub mod db;
 pub mod digest;

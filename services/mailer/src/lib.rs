@@ -18,7 +18,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use flicket_core::Config;
-use flicket_core::ops::{self, Readiness};
+use flicket_core::connect::{self, Readiness};
 use flicket_core::queue::EmailQueue;
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
@@ -50,10 +50,10 @@ impl Mailer {
         pool: PgPool,
         options: MailerOptions,
     ) -> anyhow::Result<Self> {
-        let nats = ops::nats_client(&config, "flicket-mailer").await?;
+        let nats = connect::nats_client(&config, "flicket-mailer").await?;
         let readiness = Readiness {
             pool: pool.clone(),
-            redis: Some((ops::redis_client(&config)?, true)),
+            redis: Some((connect::redis_client(&config)?, true)),
             nats: Some(nats.clone()),
         };
         let queue = EmailQueue::connect_lazy(config.redis_url.expose_secret(), &options.queue)?

@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use flicket_core::Config;
-use flicket_core::ops::{self, Readiness};
+use flicket_core::connect::{self, Readiness};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -31,8 +31,8 @@ impl Scheduler {
         let pool = flicket_core::db::pool(&config)?;
         let readiness = Readiness {
             pool: pool.clone(),
-            redis: Some((ops::redis_client(&config)?, false)),
-            nats: Some(ops::nats_client(&config, "flicket-scheduler").await?),
+            redis: Some((connect::redis_client(&config)?, false)),
+            nats: Some(connect::nats_client(&config, "flicket-scheduler").await?),
         };
         let queue = flicket_core::queue::EmailQueue::connect_lazy(
             secrecy::ExposeSecret::expose_secret(&config.redis_url),

@@ -45,7 +45,7 @@ impl Application {
                 .map(|s| s.base_url)
                 .unwrap_or_else(|_| format!("http://{}", config.listen)),
         };
-        let nats = flicket_core::ops::nats_client(&config, "flicket-web").await?;
+        let nats = flicket_core::connect::nats_client(&config, "flicket-web").await?;
         let queue = flicket_core::queue::EmailQueue::connect_lazy(
             secrecy::ExposeSecret::expose_secret(&config.redis_url),
             &config.email_queue,
@@ -104,8 +104,10 @@ impl Application {
     }
 }
 
-/// Every route, with its middleware.
+/// Every route, with its middleware. Each area hands its pages, its `/api/v1` and its `/flicket-api/` routes here.
 pub fn router(state: AppState) -> Router {
+    let api_v1 = utoipa_axum::router::OpenApiRouter::new().merge(crate::api::v1_routes());
+    let api_compat = Router::new().merge(crate::api_compat::routes());
     let pages = Router::new()
         .route("/", get(pages::dashboard::show))
         .route("/login", get(auth::login::form).post(auth::login::submit))
@@ -132,7 +134,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .merge(ops)
-        .merge(crate::api::routes(state.clone()))
+        .merge(crate::api::routes(state.clone(), api_v1, api_compat))
         .merge(pages)
         .layer(axum::middleware::from_fn(http::metrics))
         .layer(from_fn_with_state(state.clone(), http::security_headers))

@@ -172,7 +172,7 @@ pub async fn upload(
     };
     let changed = match changed {
         Ok(c) => c,
-        Err(ops::OpError::Invalid(key)) => return Err(ApiError::field("files", key)),
+        Err(ops::OpError::Invalid(f)) => return Err(ApiError::field("files", f.message.key)),
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;

@@ -125,16 +125,9 @@ impl ApiError {
     }
 }
 
-/// Which request field a domain error id is about.
-fn field_of(key: &str) -> &'static str {
-    match key {
-        "ticket-error-category" => "category_id",
-        "ticket-error-priority" => "priority_id",
-        "ticket-error-status" => "status_id",
-        "ticket-error-unknown-user" => "username",
-        "ticket-error-hours" => "hours",
-        _ => "content",
-    }
+/// A message said in English (the API's language).
+fn english(m: &flicket_core::ops::Message) -> String {
+    flicket_core::Locale::En.say(m)
 }
 
 impl From<flicket_core::tickets::ops::OpError> for ApiError {
@@ -145,7 +138,12 @@ impl From<flicket_core::tickets::ops::OpError> for ApiError {
             OpError::NotFound => Self::not_found(),
             OpError::Refused(Refusal::Forbidden) => Self::forbidden(),
             OpError::Refused(Refusal::Conflict(key)) => Self::conflict(key),
-            OpError::Invalid(key) => Self::field(field_of(key), key),
+            OpError::Conflict(m) => Self::new(StatusCode::CONFLICT, english(&m)),
+            OpError::Invalid(f) => {
+                let mut fields = BTreeMap::new();
+                fields.insert(f.field.to_owned(), english(&f.message));
+                Self::invalid(fields)
+            }
             OpError::Db(e) => e.into(),
         }
     }

@@ -61,10 +61,32 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The API's routes, its OpenAPI document at `/api/v1/openapi.json` and Swagger UI at `/api/docs` (assets served
-/// from the binary, no CDN).
-pub fn routes(state: AppState) -> Router<AppState> {
+/// The API's routes: `v1` (every area's `/api/v1` routes) with its OpenAPI document at `/api/v1/openapi.json` and
+/// Swagger UI at `/api/docs` (assets served from the binary, no CDN), and `compat` (every area's `/flicket-api/`
+/// routes), which shares the tokens and their rate limit.
+pub fn routes(
+    state: AppState,
+    v1: OpenApiRouter<AppState>,
+    compat: Router<AppState>,
+) -> Router<AppState> {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(v1)
+        .split_for_parts();
+    let limiter = Arc::new(ApiLimiter::per_minute(600));
+    router
+        .merge(compat)
+        .layer(from_fn_with_state(state, body::limit_body))
+        .layer(from_fn(body::json_errors))
+        .layer(Extension(limiter))
+        .merge(
+            Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
+                .layer(axum::middleware::map_response(docs_csp)),
+        )
+}
+
+/// The `/api/v1` routes not yet moved into their area.
+pub fn v1_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
         .routes(routes!(auth::create_token, auth::revoke_token))
         .routes(routes!(tickets::list, ticket_actions::create))
         .routes(routes!(ticket_view::get, ticket_edit::update))
@@ -102,18 +124,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .routes(routes!(reference::priorities))
         .routes(routes!(users::list, admin_users::create))
         .routes(routes!(users::get, admin_users::update))
-        .split_for_parts();
-    let limiter = Arc::new(ApiLimiter::per_minute(600));
-    // Flicket's API shares the tokens and their rate limit.
-    router
-        .merge(crate::api_compat::routes())
-        .layer(from_fn_with_state(state, body::limit_body))
-        .layer(from_fn(body::json_errors))
-        .layer(Extension(limiter))
-        .merge(
-            Router::from(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
-                .layer(axum::middleware::map_response(docs_csp)),
-        )
 }
 
 /// The API documentation's policy ([`crate::http::DOCS_CSP`]).

@@ -110,7 +110,7 @@ pub async fn subscribe(
     let mut tx = state.pool.begin().await?;
     match ops::subscribe(&mut tx, &actor, id, &username).await {
         Ok(()) => {}
-        Err(OpError::Invalid(key)) => return Err(ApiError::field(field, key)),
+        Err(OpError::Invalid(f)) => return Err(ApiError::field(field, f.message.key)),
         Err(e) => return Err(e.into()),
     }
     tx.commit().await?;

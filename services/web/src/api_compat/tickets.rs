@@ -190,13 +190,13 @@ pub async fn create(
     let mut tx = state.pool.begin().await?;
     let id = match ops::create(&mut tx, &actor, &input).await {
         Ok(id) => id,
-        Err(OpError::Invalid("ticket-error-category")) => {
-            return Err(bad_request("not a valid category_id"));
+        Err(OpError::Invalid(f)) => {
+            return Err(match f.field {
+                "category_id" => bad_request("not a valid category_id"),
+                "priority_id" => bad_request("not a valid ticket_priority_id"),
+                _ => bad_request(&Locale::En.t(f.message.key)),
+            });
         }
-        Err(OpError::Invalid("ticket-error-priority")) => {
-            return Err(bad_request("not a valid ticket_priority_id"));
-        }
-        Err(OpError::Invalid(key)) => return Err(bad_request(&Locale::En.t(key))),
         Err(e) => return Err(e.into()),
     };
     tx.commit().await?;

@@ -64,6 +64,11 @@ impl PageCtx {
         self.locale.t(key)
     }
 
+    /// Translates an operation's message.
+    pub fn say(&self, m: &flicket_core::ops::Message) -> String {
+        self.locale.say(m)
+    }
+
     /// Translates a message with one argument.
     pub fn t1(&self, key: &str, name: &str, value: &str) -> String {
         let mut args = flicket_core::i18n::FluentArgs::new();

@@ -162,8 +162,8 @@ pub async fn submit(
                 "ticket-created",
             ))
         }
-        Err(OpError::Invalid(key)) => {
-            let msg = ctx.t(key);
+        Err(OpError::Invalid(f)) => {
+            let msg = ctx.t(f.message.key);
             page(
                 &state,
                 &ctx,

@@ -270,7 +270,8 @@ async fn save(
                 done,
             ))
         }
-        Err(OpError::Invalid(key)) => {
+        Err(OpError::Invalid(f)) => {
+            let key = f.message.key;
             drop(tx);
             page(
                 state,

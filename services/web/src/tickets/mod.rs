@@ -23,6 +23,7 @@ use axum_extra::extract::CookieJar;
 use chrono::{DateTime, Utc};
 use flicket_core::Locale;
 use flicket_core::i18n::FluentArgs;
+use flicket_core::ops::FieldError;
 use flicket_core::permissions::tickets::Refusal;
 use flicket_core::tickets::ops::{Changed, OpError};
 
@@ -98,17 +99,19 @@ fn op_failed(
     match e {
         OpError::NotFound => Err(AppError::NotFound),
         OpError::Refused(Refusal::Forbidden) => Err(AppError::Forbidden),
-        OpError::Refused(Refusal::Conflict(key)) | OpError::Invalid(key) => {
+        OpError::Refused(Refusal::Conflict(key)) => {
             Ok(redirect_flash(state, jar, back_to, "warning", key))
+        }
+        OpError::Invalid(FieldError { message, .. }) | OpError::Conflict(message) => {
+            Ok(redirect_flash(state, jar, back_to, "warning", message.key))
         }
         OpError::Db(e) => Err(e.into()),
     }
 }
 
 /// After commit: pushes the outbox rows and removes the files of deleted attachments.
-fn after_commit(state: &AppState, changed: Changed) {
-    state.relay.after_commit(changed.outbox_ids);
-    files::remove_stored(state, changed.removed_files);
+fn after_commit(state: &AppState, mut changed: Changed) {
+    crate::run::after_commit(state, &mut changed);
 }
 
 /// Dates as Flicket showed them (`dd-mm-YYYY HH:MM`, UTC).

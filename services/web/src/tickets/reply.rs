@@ -117,7 +117,8 @@ pub async fn submit(
                 flash,
             ))
         }
-        Err(OpError::Invalid(key)) => {
+        Err(OpError::Invalid(f)) => {
+            let key = f.message.key;
             drop(tx);
             let d = draft(Some(ctx.t(key)), None);
             render_page(

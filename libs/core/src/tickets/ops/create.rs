@@ -42,13 +42,13 @@ pub async fn create(
         .await?
         .is_none()
     {
-        return Err(OpError::Invalid("ticket-error-category"));
+        return Err(OpError::field("category_id", "ticket-error-category"));
     }
     if catalog::priority(&mut *conn, input.priority_id)
         .await?
         .is_none()
     {
-        return Err(OpError::Invalid("ticket-error-priority"));
+        return Err(OpError::field("priority_id", "ticket-error-priority"));
     }
     let open = catalog::status_of_kind(&mut *conn, "open").await?;
     let html = markdown::render(input.body.as_str());

@@ -65,7 +65,7 @@ async fn swap_files(
     let removed = attachments::delete_chosen(conn, ticket_id, post_id, remove).await?;
     let kept = attachments::count_on(conn, ticket_id, post_id).await?;
     if kept + files.len() as i64 > max_files {
-        return Err(OpError::Invalid("ticket-error-too-many-files"));
+        return Err(OpError::field("files", "ticket-error-too-many-files"));
     }
     for file in files {
         attachments::insert(conn, ticket_id, post_id, uploader, file).await?;
@@ -82,7 +82,7 @@ async fn change_priority(
 ) -> OpResult<()> {
     let p = catalog::priority(&mut *conn, priority_id)
         .await?
-        .ok_or(OpError::Invalid("ticket-error-priority"))?;
+        .ok_or_else(|| OpError::field("priority_id", "ticket-error-priority"))?;
     if s.priority_id != p.priority_id {
         s.priority_id = p.priority_id;
         let data = json!({ "priority_id": p.priority_id, "priority": p.name });
@@ -172,7 +172,7 @@ pub async fn edit_post(
     let status = catalog::status(&mut *conn, input.status_id)
         .await?
         .filter(|st| !st.is_closed())
-        .ok_or(OpError::Invalid("ticket-error-status"))?;
+        .ok_or_else(|| OpError::field("status_id", "ticket-error-status"))?;
     if post.content != input.body.as_str() {
         let old_html = markdown::render(&post.content);
         let edit = NewEdit {

@@ -16,51 +16,17 @@ pub use reply::{ReplyInput, reply};
 pub use subscribers::{subscribe, unsubscribe};
 pub use workflow::{assign, change_category, claim, close, release, reopen};
 
+pub use crate::ops::{Changed, OpError, OpResult};
+
 use serde_json::{Value, json};
 use sqlx::PgConnection;
 
 use crate::domain::{PostId, TicketId, UserId};
-use crate::permissions::tickets::Refusal;
 use crate::repo::activities::{self, NewActivity};
 use crate::repo::outbox::{self, NewOutbox, OutboxKind};
 use crate::repo::tickets::TicketState;
 use crate::repo::{posts, subscriptions, ticket_users};
 use crate::tickets::activity::ActivityKind;
-
-/// Why a change was not made.
-#[derive(Debug, thiserror::Error)]
-pub enum OpError {
-    /// The ticket, reply or attachment does not exist.
-    #[error("not found")]
-    NotFound,
-    /// The rules refuse it (see [`crate::permissions::tickets`]).
-    #[error("refused: {0:?}")]
-    Refused(Refusal),
-    /// The input is not acceptable; the fluent message id says why.
-    #[error("invalid input: {0}")]
-    Invalid(&'static str),
-    /// The database failed.
-    #[error(transparent)]
-    Db(#[from] sqlx::Error),
-}
-
-impl From<Refusal> for OpError {
-    fn from(r: Refusal) -> Self {
-        Self::Refused(r)
-    }
-}
-
-/// The result of a change.
-pub type OpResult<T> = Result<T, OpError>;
-
-/// What the caller does after commit.
-#[derive(Debug, Default)]
-pub struct Changed {
-    /// Outbox rows to push to the queue.
-    pub outbox_ids: Vec<i64>,
-    /// Files (stored names) whose rows were deleted.
-    pub removed_files: Vec<String>,
-}
 
 /// Writes an activity row shown after the latest reply; returns its id.
 async fn record(
@@ -158,11 +124,11 @@ async fn reassign(
 async fn person(conn: &mut PgConnection, typed: &str) -> OpResult<ticket_users::Person> {
     let typed = typed.trim();
     if typed.is_empty() || typed.chars().count() > 254 || typed.chars().any(char::is_control) {
-        return Err(OpError::Invalid("ticket-error-unknown-user"));
+        return Err(OpError::field("username", "ticket-error-unknown-user"));
     }
     ticket_users::enabled_by_username(conn, typed)
         .await?
-        .ok_or(OpError::Invalid("ticket-error-unknown-user"))
+        .ok_or_else(|| OpError::field("username", "ticket-error-unknown-user"))
 }
 
 /// Reads and locks a ticket, or `NotFound`.

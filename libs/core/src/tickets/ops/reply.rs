@@ -49,10 +49,10 @@ pub async fn reply(
     let status = catalog::status(&mut *conn, input.status_id)
         .await?
         .filter(|s| !s.is_closed())
-        .ok_or(OpError::Invalid("ticket-error-status"))?;
+        .ok_or_else(|| OpError::field("status_id", "ticket-error-status"))?;
     let priority = catalog::priority(&mut *conn, input.priority_id)
         .await?
-        .ok_or(OpError::Invalid("ticket-error-priority"))?;
+        .ok_or_else(|| OpError::field("priority_id", "ticket-error-priority"))?;
 
     let html = markdown::render(input.body.as_str());
     let post_id = posts::insert(

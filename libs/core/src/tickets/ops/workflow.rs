@@ -164,7 +164,7 @@ pub async fn change_category(
     can_change_category(actor, &s.facts(), policy)?;
     let category = catalog::category(&mut *conn, category_id)
         .await?
-        .ok_or(OpError::Invalid("ticket-error-category"))?;
+        .ok_or_else(|| OpError::field("category_id", "ticket-error-category"))?;
     if s.category_id == category.category_id {
         return Err(Refusal::Conflict("ticket-category-unchanged").into());
     }
