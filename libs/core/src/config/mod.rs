@@ -9,6 +9,15 @@ use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 
+mod env;
+mod proxies;
+#[cfg(test)]
+mod tests;
+
+use env::{Env, invalid};
+pub use proxies::client_address;
+use proxies::parse_networks;
+
 /// Every variable name the services understand, with whether it is a secret (then `NAME_FILE` is accepted too).
 pub const KNOWN_VARS: &[(&str, bool)] = &[
     ("FLICKET_DATABASE_URL", true),
@@ -139,64 +148,6 @@ impl std::fmt::Debug for Config {
             .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
-}
-
-/// `10.0.0.0/8, 192.168.1.7` → networks (a bare address is a network of one).
-fn parse_networks(value: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
-        .map(|v| {
-            v.parse::<ipnet::IpNet>()
-                .or_else(|_| v.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| {
-                    invalid(
-                        "FLICKET_TRUSTED_PROXIES",
-                        "must be addresses or networks (such as 10.0.0.0/8), separated by commas",
-                    )
-                })
-        })
-        .collect()
-}
-
-/// The address of the client of a request that came from `peer`: `peer` itself, unless it is one of the trusted
-/// proxies; then `X-Forwarded-For` (`forwarded_for`, every value of the header in order) read from the right, each
-/// trusted proxy skipped, and the first address that is not one is the client. A malformed entry stops the walk at
-/// the last address known good (the proxy that added it), so a forged header can never choose an arbitrary address
-/// past a proxy that does not append to it properly. An entry with a port (`203.0.113.7:51234`, `[2001:db8::1]:443`,
-/// as some load balancers write them) is its address.
-pub fn client_address<'a>(
-    peer: std::net::IpAddr,
-    forwarded_for: impl DoubleEndedIterator<Item = &'a str>,
-    trusted: &[ipnet::IpNet],
-) -> std::net::IpAddr {
-    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|n| n.contains(ip));
-    let mut client = peer.to_canonical();
-    if !is_trusted(&client) {
-        return client;
-    }
-    for value in forwarded_for.rev() {
-        for entry in value.rsplit(',') {
-            let entry = entry.trim();
-            let parsed = entry.parse::<std::net::IpAddr>().or_else(|e| {
-                entry
-                    .parse::<std::net::SocketAddr>()
-                    .map(|a| a.ip())
-                    .map_err(|_| e)
-            });
-            match parsed {
-                Ok(ip) => {
-                    client = ip.to_canonical();
-                    if !is_trusted(&client) {
-                        return client;
-                    }
-                }
-                Err(_) => return client,
-            }
-        }
-    }
-    client
 }
 
 /// Replaces the password of a URL such as `postgres://user:pw@host/db` with `***`.
@@ -340,173 +291,5 @@ pub fn parse_base_url(url: &str) -> Result<String, ConfigError> {
             "FLICKET_BASE_URL",
             "must be an http:// or https:// URL without query",
         ))
-    }
-}
-
-fn invalid(name: &str, reason: &str) -> ConfigError {
-    ConfigError::Invalid {
-        name: name.to_owned(),
-        reason: reason.to_owned(),
-    }
-}
-
-struct Env {
-    raw: BTreeMap<String, String>,
-}
-
-impl Env {
-    /// The value of `name`, or the content of the file named by `name_FILE` (trailing newline removed).
-    fn get(&self, name: &str) -> Result<Option<String>, ConfigError> {
-        let file_var = format!("{name}_FILE");
-        match (self.raw.get(name), self.raw.get(&file_var)) {
-            (Some(_), Some(_)) => Err(invalid(
-                name,
-                &format!("set either {name} or {file_var}, not both"),
-            )),
-            (Some(v), None) => Ok(Some(v.clone()).filter(|v| !v.is_empty())),
-            (None, Some(path)) => std::fs::read_to_string(path)
-                .map(|s| Some(s.trim_end_matches(['\n', '\r']).to_owned()))
-                .map_err(|source| ConfigError::File {
-                    name: file_var,
-                    path: path.clone(),
-                    source,
-                }),
-            (None, None) => Ok(None),
-        }
-    }
-
-    fn parse<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError>
-    where
-        T::Err: std::fmt::Display,
-    {
-        match self.get(name)? {
-            None => Ok(default),
-            Some(v) => v.parse().map_err(|e: T::Err| invalid(name, &e.to_string())),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn trusted_proxies_parse_and_resolve_the_client_from_the_right() {
-        let c = Config::from_vars(vars(&[(
-            "FLICKET_TRUSTED_PROXIES",
-            " 10.0.0.0/8, 192.168.1.7 ,fd00::/8",
-        )]))
-        .unwrap();
-        assert_eq!(c.trusted_proxies.len(), 3);
-        assert!(Config::from_vars(vars(&[("FLICKET_TRUSTED_PROXIES", "10.0.0.0/33")])).is_err());
-        assert!(Config::from_vars(vars(&[("FLICKET_TRUSTED_PROXIES", "ingress")])).is_err());
-        assert!(
-            Config::from_vars(vars(&[]))
-                .unwrap()
-                .trusted_proxies
-                .is_empty()
-        );
-
-        let t = &c.trusted_proxies;
-        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
-        let client =
-            |peer: &str, xff: &[&str]| client_address(ip(peer), xff.iter().copied(), t).to_string();
-        // An untrusted peer is the client, whatever it claims.
-        assert_eq!(client("203.0.113.1", &["198.51.100.1"]), "203.0.113.1");
-        // Through a trusted proxy: the right-most address that is not a trusted proxy.
-        assert_eq!(client("10.1.2.3", &["198.51.100.1"]), "198.51.100.1");
-        assert_eq!(
-            client("10.1.2.3", &["1.1.1.1, 198.51.100.1, 10.9.9.9"]),
-            "198.51.100.1"
-        );
-        assert_eq!(
-            client("10.1.2.3", &["1.1.1.1", "198.51.100.1, 192.168.1.7"]),
-            "198.51.100.1"
-        );
-        // Only proxies all the way: the left-most; no header at all: the proxy itself.
-        assert_eq!(client("10.1.2.3", &["10.0.0.5"]), "10.0.0.5");
-        assert_eq!(client("10.1.2.3", &[]), "10.1.2.3");
-        // A malformed entry stops at the last good address.
-        assert_eq!(client("10.1.2.3", &["198.51.100.1, garbage"]), "10.1.2.3");
-        assert_eq!(client("10.1.2.3", &["garbage, 10.0.0.9"]), "10.0.0.9");
-        assert_eq!(client("10.1.2.3", &[""]), "10.1.2.3");
-        // An entry with a port is its address; a port without brackets on IPv6 is malformed.
-        assert_eq!(client("10.1.2.3", &["198.51.100.1:51234"]), "198.51.100.1");
-        assert_eq!(
-            client("10.1.2.3", &["[2001:db8::1]:443, 10.0.0.9:80"]),
-            "2001:db8::1"
-        );
-        assert_eq!(client("10.1.2.3", &["198.51.100.1:99999"]), "10.1.2.3");
-        assert_eq!(client("10.1.2.3", &["[2001:db8::1"]), "10.1.2.3");
-        // IPv4 seen through an IPv6 socket is the IPv4 address.
-        assert_eq!(client("::ffff:10.1.2.3", &["2001:db8::1"]), "2001:db8::1");
-        assert_eq!(client("::ffff:203.0.113.1", &[]), "203.0.113.1");
-    }
-
-    #[test]
-    fn defaults_work_for_a_local_run() {
-        let c = Config::from_vars(vars(&[("PATH", "/bin")])).unwrap();
-        assert_eq!(c.listen.port(), 8080);
-        assert_eq!(c.mailer_listen.port(), 8081);
-        assert_eq!(c.log_format, LogFormat::Auto);
-        assert!(
-            !c.smtp_allow_private,
-            "the SSRF guard is on unless the operator turns it off"
-        );
-        let dev = Config::from_vars(vars(&[("FLICKET_SMTP_ALLOW_PRIVATE", "true")])).unwrap();
-        assert!(dev.smtp_allow_private);
-        assert!(Config::from_vars(vars(&[("FLICKET_SMTP_ALLOW_PRIVATE", "yes please")])).is_err());
-    }
-
-    #[test]
-    fn unknown_flicket_variables_are_rejected() {
-        let err = Config::from_vars(vars(&[("FLICKET_LISTNE", "x")]))
-            .err()
-            .unwrap();
-        assert!(err.to_string().contains("FLICKET_LISTNE"));
-        // `_FILE` only exists for secrets.
-        assert!(Config::from_vars(vars(&[("FLICKET_LISTEN_FILE", "/x")])).is_err());
-    }
-
-    #[test]
-    fn secrets_come_from_files_and_debug_hides_them() {
-        let dir = std::env::temp_dir().join(format!("flicket-cfg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("db");
-        std::fs::write(&path, "postgres://app:hunter2hunter2@db/flicket\n").unwrap();
-        let key = "k".repeat(40);
-        let c = Config::from_vars(vars(&[
-            ("FLICKET_DATABASE_URL_FILE", path.to_str().unwrap()),
-            ("FLICKET_SECRET_KEY", &key),
-            ("FLICKET_ADMIN_PASSWORD", "correct horse battery"),
-        ]))
-        .unwrap();
-        assert_eq!(
-            c.database_url.expose_secret(),
-            "postgres://app:hunter2hunter2@db/flicket"
-        );
-        let shown = format!("{c:?}");
-        assert!(!shown.contains("hunter2"), "{shown}");
-        assert!(!shown.contains(&key));
-        assert!(!shown.contains("correct horse"));
-    }
-
-    #[test]
-    fn bad_values_name_the_variable() {
-        let err = Config::from_vars(vars(&[("FLICKET_LISTEN", "nope")]))
-            .err()
-            .unwrap();
-        assert!(err.to_string().starts_with("FLICKET_LISTEN"));
-        assert!(Config::from_vars(vars(&[("FLICKET_SECRET_KEY", "short")])).is_err());
-        assert!(Config::from_vars(vars(&[("FLICKET_BASE_URL", "ftp://x")])).is_err());
-        assert!(
-            Config::from_vars(vars(&[("FLICKET_BASE_URL", "https://help.example.com")])).is_err()
-        );
     }
 }
