@@ -39,7 +39,11 @@ impl Env {
     }
 
     /// The value of `name` parsed, or `default` when unset.
-    pub(super) fn parse<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    pub(super) fn parse<T: std::str::FromStr>(
+        &self,
+        name: &str,
+        default: T,
+    ) -> Result<T, ConfigError>
     where
         T::Err: std::fmt::Display,
     {

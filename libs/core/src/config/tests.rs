@@ -117,7 +117,5 @@ fn bad_values_name_the_variable() {
     assert!(err.to_string().starts_with("FLICKET_LISTEN"));
     assert!(Config::from_vars(vars(&[("FLICKET_SECRET_KEY", "short")])).is_err());
     assert!(Config::from_vars(vars(&[("FLICKET_BASE_URL", "ftp://x")])).is_err());
-    assert!(
-        Config::from_vars(vars(&[("FLICKET_BASE_URL", "https://help.example.com")])).is_err()
-    );
+    assert!(Config::from_vars(vars(&[("FLICKET_BASE_URL", "https://help.example.com")])).is_err());
 }
