@@ -32,6 +32,13 @@ lint:
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	scripts/check-core-deps.sh
+	$(MAKE) --no-print-directory module-graph
+
+# The web's module graph: no area imports another area, no plumbing imports an area (the script checks itself first).
+.PHONY: module-graph
+module-graph:
+	python3 scripts/module-graph.py --self-test
+	python3 scripts/module-graph.py
 
 fmt:
 	cargo fmt --all
