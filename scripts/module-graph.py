@@ -5,7 +5,8 @@ Reads services/web/src/**/*.rs, takes every `use crate::…` / `use super::…` 
 `crate::…::` / `super::…::` path in the code (comments and strings left out), resolves each to the deepest module of
 the crate it names, and classifies the top-level modules:
 
-- areas: tickets, listing, people, account, catalog, settings, auth;
+- areas: tickets, listing, people, account, catalog, settings, signin (sign-in, sign-out, API tokens); `auth`
+  (sessions, CSRF, cookies, the current user) is plumbing every area uses;
 - wiring: startup.rs, lib.rs, main.rs, cli.rs, seed.rs, which may import anything;
 - plumbing: everything else.
 
@@ -26,7 +27,7 @@ import sys
 import tempfile
 from collections import Counter, defaultdict
 
-AREAS = {"tickets", "listing", "people", "account", "catalog", "settings", "auth"}
+AREAS = {"tickets", "listing", "people", "account", "catalog", "settings", "signin"}
 # Top-level files that assemble the rest (the crate roots count as `lib` and `main`).
 WIRING = {"startup", "lib", "main", "cli", "seed"}
 
@@ -348,14 +349,14 @@ def self_test():
             "    listing::{page::Page, query},\n"  # line 3: area → another area (twice, one line)
             "};\n"
             "use super::view::Y as Z;\n"
-            "use crate::auth::*;\n"  # line 6: a glob of another area
+            "use crate::signin::*;\n"  # line 6: a glob of another area
             "fn r() { let _ = crate::api::ApiUser::new(); }\n"
             "macro_rules! m { () => { $crate::listing::query::q() } }\n"  # line 8
         ),
         "listing/mod.rs": "pub mod page;\npub mod query;\n#[cfg(test)]\nmod tests {\n    use super::*;\n}\n",
         "listing/page.rs": "use super::query::Q;\nuse crate::listing::query;\n",
         "listing/query.rs": "use std::collections::HashMap;\nuse ::serde::Deserialize;\n",
-        "auth/mod.rs": "use crate::error::AppError;\n",
+        "signin/mod.rs": "use crate::error::AppError;\n",
     }
     with tempfile.TemporaryDirectory() as src:
         for rel, text in crate.items():
@@ -372,7 +373,7 @@ def self_test():
         ("error.rs", 7, "tickets::view"),
         ("tickets/view.rs", 3, "listing::page"),
         ("tickets/view.rs", 3, "listing::query"),
-        ("tickets/view.rs", 6, "auth"),
+        ("tickets/view.rs", 6, "signin"),
         ("tickets/view.rs", 8, "listing::query"),
     ]
     renamed = sorted(r for r in found if r[:2] == ("tickets/view.rs", 2))
