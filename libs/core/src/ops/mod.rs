@@ -8,6 +8,8 @@
 //! [`tokens`] (API tokens) and [`audit`] (the audit log every admin change writes).
 
 pub mod audit;
+pub mod settings;
+pub mod tokens;
 
 use crate::domain::UserId;
 use crate::permissions::Actor;

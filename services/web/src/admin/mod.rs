@@ -1,6 +1,7 @@
-//! The admin area: users, groups, departments, statuses and priorities, settings, audit log. Every route is for
-//! admins only, checked twice: by [`guard::require_admin`] on the whole router (deny by default) and by the
-//! [`guard::AdminUser`] extractor each handler takes.
+//! The admin area: users, groups, departments, statuses and priorities, the test email (the settings, audit and
+//! email log pages are in [`crate::settings`]). Every route is for admins only, checked twice: by
+//! [`guard::require_admin`] on the whole router (deny by default) and by the [`guard::AdminUser`] extractor each
+//! handler takes.
 
 pub mod audit;
 pub mod form;
@@ -9,8 +10,6 @@ pub mod guard;
 pub mod home;
 pub mod labels;
 pub mod pager;
-pub mod settings;
-mod settings_form;
 mod test_email;
 pub mod users;
 mod users_actions;
@@ -54,10 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/statuses/{table}/{id}", post(labels::update))
         .route("/admin/statuses/{table}/{id}/move", post(labels::reorder))
         .route("/admin/statuses/{table}/{id}/delete", post(labels::delete))
-        .route("/admin/settings", get(settings::form).post(settings::save))
         .route("/admin/settings/test-email", post(test_email::send))
         .route("/admin/settings/test-email/{id}", get(test_email::status))
-        .route("/admin/audit", get(audit::list))
         // Unknown admin paths go through the guard too: an anonymous visitor or a non-admin learns nothing.
         .route("/admin/{*rest}", any(crate::error::not_found))
         .route_layer(from_fn(guard::require_admin))

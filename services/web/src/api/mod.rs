@@ -28,9 +28,8 @@ use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use auth::{ApiLimiter, ApiUser};
-pub(crate) use auth::{issue_token, revoke_token};
-pub use error::ApiError;
+pub use auth::{ApiLimiter, ApiUser, bearer};
+pub use error::{ApiError, ApiErrorBody};
 
 use crate::state::AppState;
 
@@ -87,7 +86,6 @@ pub fn routes(
 /// The `/api/v1` routes not yet moved into their area.
 pub fn v1_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(auth::create_token, auth::revoke_token))
         .routes(routes!(tickets::list, ticket_actions::create))
         .routes(routes!(ticket_view::get, ticket_edit::update))
         .routes(routes!(ticket_edit::history))

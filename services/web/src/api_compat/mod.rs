@@ -11,7 +11,6 @@
 mod records;
 mod reference;
 mod tickets;
-mod tokens;
 mod users;
 
 use std::collections::HashMap;
@@ -20,7 +19,7 @@ use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use chrono::{DateTime, Utc};
 use flicket_core::domain::TicketId;
 use flicket_core::permissions::Actor;
@@ -40,10 +39,6 @@ const MAX_PER_PAGE: i64 = 100;
 /// The routes (mounted with `/api/v1`'s, whose token rate limit they share).
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/flicket-api/tokens",
-            post(tokens::create).delete(tokens::revoke),
-        )
         .route("/flicket-api/ticket/{id}", get(tickets::get))
         .route("/flicket-api/tickets", get(add_slash).post(tickets::create))
         .route("/flicket-api/tickets/", get(tickets::list))

@@ -2,37 +2,22 @@
 //! a failed one. Administrators only.
 
 use askama::Template;
-use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
+use flicket_core::ops::settings::retry_delivery;
+use flicket_core::permissions::{Actor, admin};
 use flicket_core::repo::deliveries::{self, DeliveryLine};
-use flicket_core::repo::sessions::SessionUser;
 
+use super::refused;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::extract::Id;
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
 
 /// Deliveries shown on the page.
 const SHOWN: i64 = 200;
-
-/// The routes of the email log.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/email", get(show))
-        .route("/admin/email/{id}/retry", post(retry))
-}
-
-/// Only administrators see who was emailed what.
-fn may_view_email_log(user: &SessionUser) -> Result<(), AppError> {
-    if user.is_admin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
 
 /// One line as shown.
 struct Line {
@@ -86,7 +71,10 @@ pub async fn show(
     CurrentUser(user): CurrentUser,
     ctx: PageCtx,
 ) -> Result<Response, AppError> {
-    may_view_email_log(&user)?;
+    // Only administrators see who was emailed what.
+    if !admin::can_administer(&Actor::from(&user)) {
+        return Err(AppError::Forbidden);
+    }
     let lines = deliveries::recent(&state.pool, SHOWN)
         .await?
         .into_iter()
@@ -100,18 +88,16 @@ pub async fn retry(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     jar: CookieJar,
-    Path(id): Path<i64>,
+    Id(id): Id<i64>,
 ) -> Result<Response, AppError> {
-    may_view_email_log(&user)?;
-    let mut tx = state.pool.begin().await?;
-    let outbox_id = deliveries::retry_failed(&mut tx, id).await?;
-    tx.commit().await?;
-    let (kind, key) = match outbox_id {
-        Some(outbox_id) => {
-            state.relay.after_commit(vec![outbox_id]);
-            ("success", "email-log-retried")
-        }
-        None => ("warning", "email-log-not-retryable"),
+    let actor = Actor::from(&user);
+    let retry = crate::run::run(&state, async |c| retry_delivery(c, &actor, id).await)
+        .await
+        .map_err(refused)?;
+    let (kind, key) = if retry.queued {
+        ("success", "email-log-retried")
+    } else {
+        ("warning", "email-log-not-retryable")
     };
     let jar = jar.add(flash_cookie(&state, kind, key));
     Ok((jar, Redirect::to("/admin/email")).into_response())

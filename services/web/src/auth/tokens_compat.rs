@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::Serialize;
 
-use crate::api::{ApiError, ApiUser, issue_token, revoke_token};
+use super::tokens_api::{issue_token, revoke};
+use crate::api::{ApiError, ApiUser};
 use crate::http::ClientIp;
 use crate::state::AppState;
 
@@ -23,16 +24,16 @@ pub async fn create(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
 ) -> Result<Json<Token>, ApiError> {
-    let (token, _expires_at) = issue_token(&state, &ip, &headers).await?;
+    let token = issue_token(&state, &ip, &headers).await?.token;
     Ok(Json(Token { token }))
 }
 
 /// Revokes the token of the request: 204, or 401 for a token that does not work (as every other endpoint, a
 /// disabled user's token does not).
-pub async fn revoke(
+pub async fn revoke_token(
     State(state): State<AppState>,
     _user: ApiUser,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    revoke_token(State(state), headers).await
+    revoke(&state, &headers).await
 }
