@@ -18,6 +18,7 @@ pub mod relay;
 pub mod run;
 pub mod seed;
 pub mod settings;
+pub mod signin;
 pub mod startup;
 pub mod state;
 pub mod tickets;

@@ -108,14 +108,13 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let api_v1 = utoipa_axum::router::OpenApiRouter::new()
         .merge(crate::api::v1_routes())
-        .merge(crate::auth::api_routes());
+        .merge(crate::signin::api_routes());
     let api_compat = Router::new()
         .merge(crate::api_compat::routes())
-        .merge(crate::auth::compat_routes());
+        .merge(crate::signin::compat_routes());
     let pages = Router::new()
         .route("/", get(pages::dashboard::show))
-        .route("/login", get(auth::login::form).post(auth::login::submit))
-        .route("/logout", post(auth::login::logout))
+        .merge(crate::signin::routes())
         .route("/language", post(pages::language::switch))
         .merge(crate::listing::routes())
         .merge(crate::tickets::routes())

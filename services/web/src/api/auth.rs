@@ -1,5 +1,5 @@
 //! The bearer token of an API request: the `ApiUser` extractor with a per-token rate limit. Tokens are issued and
-//! revoked by `crate::auth::tokens_api` (`/api/v1/tokens`) and `crate::auth::tokens_compat` (`/flicket-api/tokens`).
+//! revoked by `crate::signin::tokens_api` (`/api/v1/tokens`) and `crate::signin::tokens_compat` (`/flicket-api/tokens`).
 
 use std::num::NonZeroU32;
 use std::sync::Arc;

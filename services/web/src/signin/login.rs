@@ -17,8 +17,8 @@ use flicket_core::tokens;
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::MaybeUser;
-use super::cookies::SESSION_MAX_AGE_SECS;
+use crate::auth::MaybeUser;
+use crate::auth::cookies::SESSION_MAX_AGE_SECS;
 use crate::error::AppError;
 use crate::http::{ClientIp, safe_next};
 use crate::pages::{PageCtx, flash_cookie, render};
