@@ -3,25 +3,24 @@
 //! ticket uses it. Each change has its audit entry in the same transaction.
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use flicket_core::domain::{CategoryId, CategoryName, DepartmentId, DepartmentName};
-use flicket_core::permissions::{Actor, admin as rules};
-use flicket_core::repo;
+use flicket_core::domain::{CategoryId, DepartmentId};
+use flicket_core::ops::catalog as ops;
 use flicket_core::repo::catalog;
-use flicket_core::repo::catalog_admin::{self, Deleted};
-use flicket_core::repo::sessions::SessionUser;
+use flicket_core::repo::catalog_admin;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::error::ApiErrorBody;
 use super::reference::{Category, Department};
-use super::ticket_actions::body;
-use super::{ApiError, ApiUser, parse_id};
-use crate::admin::audit::record;
-use crate::admin::guard::ClientIp;
+use crate::api::error::ApiErrorBody;
+use crate::api::{ApiError, ApiUser};
+use crate::catalog::acting;
+use crate::extract::ApiId;
+use crate::http::ClientIp;
+use crate::run::run;
 use crate::state::AppState;
 
 /// A name.
@@ -41,41 +40,19 @@ pub struct NewCategory {
     name: String,
 }
 
-/// The caller, if an admin or a super user; 403 otherwise.
-fn staff(user: &SessionUser) -> Result<(), ApiError> {
-    if rules::can_manage_departments(&Actor::from(user)) {
-        Ok(())
-    } else {
-        tracing::warn!(user.id = user.user_id.0, "API department change refused");
-        Err(ApiError::forbidden())
-    }
+/// The body, or the API's answer to a malformed one.
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+    b.map(|Json(v)| v).map_err(|r| ApiError::from_json(&r))
 }
 
 async fn department(state: &AppState, id: DepartmentId) -> Result<Department, ApiError> {
-    let d = catalog_admin::department(&state.pool, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Department {
-        id: d.department_id.0,
-        name: d.name,
-        categories: d.categories,
-    })
+    let d = catalog_admin::department(&state.pool, id).await?;
+    Ok(d.ok_or_else(ApiError::not_found)?.into())
 }
 
 async fn category(state: &AppState, id: CategoryId) -> Result<Category, ApiError> {
-    let c = catalog::category(&state.pool, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Category {
-        id: c.category_id.0,
-        name: c.category,
-        department_id: c.department_id.0,
-        department: c.department,
-    })
-}
-
-fn in_use(key: &str, n: i64) -> ApiError {
-    ApiError::with_arg(StatusCode::CONFLICT, key, "count", &n.to_string())
+    let c = catalog::category(&state.pool, id).await?;
+    Ok(c.ok_or_else(ApiError::not_found)?.into())
 }
 
 fn created<T: serde::Serialize>(location: String, v: T) -> Response {
@@ -95,24 +72,15 @@ pub async fn create_department(
     ip: ClientIp,
     b: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    staff(&user)?;
+    let acting = acting(&user, ip);
+    ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
-    let name = DepartmentName::parse(&b.name).map_err(|e| ApiError::field("name", e.key))?;
-    let mut tx = state.pool.begin().await?;
-    let id = match catalog_admin::create_department(&mut *tx, &name).await {
-        Ok(id) => id,
-        Err(e) if repo::is_unique_violation(&e) => {
-            return Err(ApiError::field("name", "error-department-taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let target = format!("department:{id} {}", name.as_str());
-    record(&mut tx, &user, &ip, "department.create", &target, None).await?;
-    tx.commit().await?;
-    Ok(created(
-        format!("/api/v1/departments/{id}"),
-        department(&state, id).await?,
-    ))
+    let d = run(&state, async |c| {
+        ops::create_department(c, &acting, &b.name).await
+    })
+    .await?;
+    let location = format!("/api/v1/departments/{}", d.id);
+    Ok(created(location, department(&state, d.id).await?))
 }
 
 /// Renames a department (admins and super users).
@@ -127,34 +95,16 @@ pub async fn rename_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<DepartmentId>,
     b: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<Json<Department>, ApiError> {
-    staff(&user)?;
-    let id: DepartmentId = parse_id(&id)?;
+    let acting = acting(&user, ip);
+    ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
-    let name = DepartmentName::parse(&b.name).map_err(|e| ApiError::field("name", e.key))?;
-    let mut tx = state.pool.begin().await?;
-    let old = match catalog_admin::rename_department(&mut *tx, id, &name).await {
-        Ok(Some(old)) => old,
-        Ok(None) => return Err(ApiError::not_found()),
-        Err(e) if repo::is_unique_violation(&e) => {
-            return Err(ApiError::field("name", "error-department-taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let data = serde_json::json!({ "before": old, "after": name.as_str() });
-    let target = format!("department:{id}");
-    record(
-        &mut tx,
-        &user,
-        &ip,
-        "department.rename",
-        &target,
-        Some(data),
-    )
+    run(&state, async |c| {
+        ops::rename_department(c, &acting, id, &b.name).await
+    })
     .await?;
-    tx.commit().await?;
     Ok(Json(department(&state, id).await?))
 }
 
@@ -168,23 +118,14 @@ pub async fn delete_department(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<DepartmentId>,
 ) -> Result<StatusCode, ApiError> {
-    staff(&user)?;
-    let id: DepartmentId = parse_id(&id)?;
-    let mut tx = state.pool.begin().await?;
-    match catalog_admin::delete_department(&mut tx, id).await {
-        Ok(Deleted::Yes(name)) => {
-            let target = format!("department:{id} {name}");
-            record(&mut tx, &user, &ip, "department.delete", &target, None).await?;
-            tx.commit().await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-        Ok(Deleted::InUse(n)) => Err(in_use("error-department-in-use", n)),
-        Ok(Deleted::NotFound) => Err(ApiError::not_found()),
-        Err(e) if repo::is_foreign_key_violation(&e) => Err(in_use("error-department-in-use", 1)),
-        Err(e) => Err(e.into()),
-    }
+    let acting = acting(&user, ip);
+    run(&state, async |c| {
+        ops::delete_department(c, &acting, id).await
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Adds a category to a department (admins and super users).
@@ -200,30 +141,16 @@ pub async fn create_category(
     ip: ClientIp,
     b: Result<Json<NewCategory>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    staff(&user)?;
+    let acting = acting(&user, ip);
+    ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
-    let dept = DepartmentId(b.department_id);
-    let unknown = || ApiError::field("department_id", "ticket-error-category");
-    catalog_admin::department(&state.pool, dept)
-        .await?
-        .ok_or_else(unknown)?;
-    let name = CategoryName::parse(&b.name).map_err(|e| ApiError::field("name", e.key))?;
-    let mut tx = state.pool.begin().await?;
-    let id = match catalog_admin::create_category(&mut *tx, dept, &name).await {
-        Ok(c) => c,
-        Err(e) if repo::is_unique_violation(&e) => {
-            return Err(ApiError::field("name", "error-category-taken"));
-        }
-        Err(e) if repo::is_foreign_key_violation(&e) => return Err(unknown()),
-        Err(e) => return Err(e.into()),
-    };
-    let target = format!("category:{id} {} department:{dept}", name.as_str());
-    record(&mut tx, &user, &ip, "category.create", &target, None).await?;
-    tx.commit().await?;
-    Ok(created(
-        format!("/api/v1/categories/{id}"),
-        category(&state, id).await?,
-    ))
+    let department = DepartmentId(b.department_id);
+    let new = run(&state, async |c| {
+        ops::create_category(c, &acting, department, &b.name).await
+    })
+    .await?;
+    let location = format!("/api/v1/categories/{}", new.id);
+    Ok(created(location, category(&state, new.id).await?))
 }
 
 /// Renames a category (admins and super users).
@@ -238,28 +165,16 @@ pub async fn rename_category(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<CategoryId>,
     b: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<Json<Category>, ApiError> {
-    staff(&user)?;
-    let id: CategoryId = parse_id(&id)?;
+    let acting = acting(&user, ip);
+    ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
-    let current = category(&state, id).await?;
-    let name = CategoryName::parse(&b.name).map_err(|e| ApiError::field("name", e.key))?;
-    let dept = DepartmentId(current.department_id);
-    let mut tx = state.pool.begin().await?;
-    let old = match catalog_admin::rename_category(&mut *tx, dept, id, &name).await {
-        Ok(Some(old)) => old,
-        Ok(None) => return Err(ApiError::not_found()),
-        Err(e) if repo::is_unique_violation(&e) => {
-            return Err(ApiError::field("name", "error-category-taken"));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let data = serde_json::json!({ "before": old, "after": name.as_str() });
-    let target = format!("category:{id}");
-    record(&mut tx, &user, &ip, "category.rename", &target, Some(data)).await?;
-    tx.commit().await?;
+    run(&state, async |c| {
+        ops::rename_category(c, &acting, None, id, &b.name).await
+    })
+    .await?;
     Ok(Json(category(&state, id).await?))
 }
 
@@ -273,22 +188,12 @@ pub async fn delete_category(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
     ip: ClientIp,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<CategoryId>,
 ) -> Result<StatusCode, ApiError> {
-    staff(&user)?;
-    let id: CategoryId = parse_id(&id)?;
-    let dept = DepartmentId(category(&state, id).await?.department_id);
-    let mut tx = state.pool.begin().await?;
-    match catalog_admin::delete_category(&mut tx, dept, id).await {
-        Ok(Deleted::Yes(name)) => {
-            let target = format!("category:{id} {name}");
-            record(&mut tx, &user, &ip, "category.delete", &target, None).await?;
-            tx.commit().await?;
-            Ok(StatusCode::NO_CONTENT)
-        }
-        Ok(Deleted::InUse(n)) => Err(in_use("error-category-in-use", n)),
-        Ok(Deleted::NotFound) => Err(ApiError::not_found()),
-        Err(e) if repo::is_foreign_key_violation(&e) => Err(in_use("error-category-in-use", 1)),
-        Err(e) => Err(e.into()),
-    }
+    let acting = acting(&user, ip);
+    run(&state, async |c| {
+        ops::delete_category(c, &acting, None, id).await
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

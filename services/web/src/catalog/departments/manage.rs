@@ -2,20 +2,20 @@
 //! while a ticket uses one of the department's categories.
 
 use axum::Form;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::State;
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
-use flicket_core::domain::{DepartmentId, DepartmentName};
-use flicket_core::repo;
-use flicket_core::repo::catalog_admin::{self as catalog, Deleted};
+use flicket_core::domain::DepartmentId;
+use flicket_core::ops::catalog as ops;
 use serde::Deserialize;
 
-use super::{list_page, show_page};
-use crate::admin::audit::record;
+use super::{answer, flashed, list_page};
 use crate::admin::guard::{ClientIp, StaffUser};
+use crate::catalog::{Notice, acting};
 use crate::error::AppError;
-use crate::pages::{PageCtx, flash_cookie};
+use crate::extract::Id;
+use crate::pages::PageCtx;
+use crate::run::run;
 use crate::state::AppState;
 
 /// The name form.
@@ -25,160 +25,76 @@ pub struct NameForm {
     pub(super) name: String,
 }
 
-pub(super) fn to(state: &AppState, jar: CookieJar, path: &str, key: &str) -> Response {
-    let jar = jar.add(flash_cookie(state, "success", key));
-    (jar, Redirect::to(path)).into_response()
-}
-
-pub(super) async fn refuse(
-    state: &AppState,
-    ctx: &PageCtx,
-    id: DepartmentId,
-    msg: String,
-    status: StatusCode,
-) -> Result<Response, AppError> {
-    show_page(state, ctx, id, true, Some(msg), status).await
-}
+/// The input of a department's name, on the list and on its page.
+const NAME_INPUT: &str = "department-name";
 
 /// Creates a department.
 pub async fn create_department(
     State(state): State<AppState>,
-    staff: StaffUser,
+    StaffUser(user): StaffUser,
     ip: ClientIp,
     ctx: PageCtx,
     jar: CookieJar,
     Form(form): Form<NameForm>,
 ) -> Result<Response, AppError> {
-    let typed: String = form.name.chars().take(100).collect();
-    let name = match DepartmentName::parse(&form.name) {
-        Ok(n) => n,
-        Err(e) => return list_page(&state, &ctx, None, true, typed, Some(ctx.t(e.key))).await,
-    };
-    let mut tx = state.pool.begin().await?;
-    let id = match catalog::create_department(&mut *tx, &name).await {
-        Ok(id) => id,
-        Err(e) if repo::is_unique_violation(&e) => {
-            drop(tx);
-            return list_page(
-                &state,
-                &ctx,
-                None,
-                true,
-                typed,
-                Some(ctx.t("error-department-taken")),
-            )
-            .await;
+    let acting = acting(&user, ip);
+    match run(&state, async |c| {
+        ops::create_department(c, &acting, &form.name).await
+    })
+    .await
+    {
+        Ok(d) => {
+            let to = format!("/departments/{}", d.id);
+            Ok(flashed(&state, jar, &to, "departments-created"))
         }
-        Err(e) => return Err(e.into()),
-    };
-    record(
-        &mut tx,
-        &staff,
-        &ip,
-        "department.create",
-        &format!("department:{id} {}", name.as_str()),
-        None,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(to(
-        &state,
-        jar,
-        &format!("/departments/{id}"),
-        "departments-created",
-    ))
+        Err(e) => {
+            let notice = Notice::of(&ctx, e, |_| NAME_INPUT.to_owned())?;
+            let typed = form.name.chars().take(100).collect();
+            list_page(&state, &ctx, None, true, typed, notice).await
+        }
+    }
 }
 
 /// Renames a department.
 pub async fn rename_department(
     State(state): State<AppState>,
-    staff: StaffUser,
+    StaffUser(user): StaffUser,
     ip: ClientIp,
     ctx: PageCtx,
     jar: CookieJar,
-    Path(id): Path<i64>,
+    Id(id): Id<DepartmentId>,
     Form(form): Form<NameForm>,
 ) -> Result<Response, AppError> {
-    let id = DepartmentId(id);
-    let name = match DepartmentName::parse(&form.name) {
-        Ok(n) => n,
-        Err(e) => {
-            return refuse(
-                &state,
-                &ctx,
-                id,
-                ctx.t(e.key),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let mut tx = state.pool.begin().await?;
-    let old = match catalog::rename_department(&mut *tx, id, &name).await {
-        Ok(Some(old)) => old,
-        Ok(None) => return Err(AppError::NotFound),
-        Err(e) if repo::is_unique_violation(&e) => {
-            drop(tx);
-            let msg = ctx.t("error-department-taken");
-            return refuse(&state, &ctx, id, msg, StatusCode::UNPROCESSABLE_ENTITY).await;
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let data = serde_json::json!({ "before": old, "after": name.as_str() });
-    record(
-        &mut tx,
-        &staff,
-        &ip,
-        "department.rename",
-        &format!("department:{id}"),
-        Some(data),
+    let acting = acting(&user, ip);
+    let outcome = run(&state, async |c| {
+        ops::rename_department(c, &acting, id, &form.name).await
+    })
+    .await;
+    let to = format!("/departments/{id}");
+    answer(
+        (&state, &ctx, jar),
+        id,
+        outcome,
+        NAME_INPUT,
+        (&to, "departments-saved"),
     )
-    .await?;
-    tx.commit().await?;
-    Ok(to(
-        &state,
-        jar,
-        &format!("/departments/{id}"),
-        "departments-saved",
-    ))
+    .await
 }
 
 /// Deletes a department and its categories, unless a ticket uses one of them.
 pub async fn delete_department(
     State(state): State<AppState>,
-    staff: StaffUser,
+    StaffUser(user): StaffUser,
     ip: ClientIp,
     ctx: PageCtx,
     jar: CookieJar,
-    Path(id): Path<i64>,
+    Id(id): Id<DepartmentId>,
 ) -> Result<Response, AppError> {
-    let id = DepartmentId(id);
-    let mut tx = state.pool.begin().await?;
-    match catalog::delete_department(&mut tx, id).await {
-        Ok(Deleted::Yes(name)) => {
-            record(
-                &mut tx,
-                &staff,
-                &ip,
-                "department.delete",
-                &format!("department:{id} {name}"),
-                None,
-            )
-            .await?;
-            tx.commit().await?;
-            Ok(to(&state, jar, "/departments", "departments-deleted"))
-        }
-        Ok(Deleted::InUse(n)) => {
-            drop(tx);
-            let msg = ctx.t1("error-department-in-use", "count", &n.to_string());
-            refuse(&state, &ctx, id, msg, StatusCode::CONFLICT).await
-        }
-        Ok(Deleted::NotFound) => Err(AppError::NotFound),
-        Err(e) if repo::is_foreign_key_violation(&e) => {
-            drop(tx);
-            let msg = ctx.t1("error-department-in-use", "count", "1");
-            refuse(&state, &ctx, id, msg, StatusCode::CONFLICT).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let acting = acting(&user, ip);
+    let outcome = run(&state, async |c| {
+        ops::delete_department(c, &acting, id).await
+    })
+    .await;
+    let done = ("/departments", "departments-deleted");
+    answer((&state, &ctx, jar), id, outcome, NAME_INPUT, done).await
 }

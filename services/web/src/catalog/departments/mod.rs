@@ -2,47 +2,27 @@
 //! create, rename and delete them (checked on the server: Flicket let anyone do it). `/admin/departments` shows the
 //! same page inside the admin area.
 
-mod categories;
-mod manage;
+pub mod categories;
+pub mod manage;
 
 use askama::Template;
-use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
 use flicket_core::domain::DepartmentId;
+use flicket_core::ops::OpResult;
 use flicket_core::permissions::{Actor, admin as rules};
 use flicket_core::repo::catalog_admin::{self as catalog, CategoryRow, DepartmentRow};
 use serde::Deserialize;
 
+use super::Notice;
 use crate::admin::guard::AdminUser;
 use crate::admin::pager::Pager;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::{PageCtx, render};
+use crate::extract::Id;
+use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
-
-/// The department routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/departments", get(list).post(manage::create_department))
-        .route("/departments/{id}", get(show))
-        .route("/departments/{id}/rename", post(manage::rename_department))
-        .route("/departments/{id}/delete", post(manage::delete_department))
-        .route(
-            "/departments/{id}/categories",
-            post(categories::create_category),
-        )
-        .route(
-            "/departments/{id}/categories/{category}/rename",
-            post(categories::rename_category),
-        )
-        .route(
-            "/departments/{id}/categories/{category}/delete",
-            post(categories::delete_category),
-        )
-}
 
 /// A department with its categories.
 pub struct DepartmentView {
@@ -60,7 +40,7 @@ struct ListPage<'a> {
     pager: Pager,
     can_manage: bool,
     name: String,
-    error: Option<String>,
+    notice: Notice,
 }
 
 #[derive(Template)]
@@ -69,7 +49,7 @@ struct ShowPage<'a> {
     ctx: &'a PageCtx,
     view: DepartmentView,
     can_manage: bool,
-    error: Option<String>,
+    notice: Notice,
 }
 
 /// Query of the list.
@@ -99,62 +79,76 @@ async fn with_categories(
         .collect())
 }
 
-pub(crate) async fn list_page(
+/// The list; `name` is what was typed in the new department's form.
+async fn list_page(
     state: &AppState,
     ctx: &PageCtx,
     page: Option<i64>,
     can_manage: bool,
     name: String,
-    error: Option<String>,
+    notice: Notice,
 ) -> Result<Response, AppError> {
     let per_page = i64::from(ctx.site(state).await?.page_size);
     let total = catalog::count_departments(&state.pool).await?;
     let pager = Pager::new(page, total, per_page, String::new());
     let rows = catalog::departments(&state.pool, pager.per_page, pager.offset()).await?;
     let departments = with_categories(state, rows).await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = notice.status;
     let page = ListPage {
         ctx,
         departments,
         pager,
         can_manage,
         name,
-        error,
+        notice,
     };
     Ok((status, render(ctx, state, &page)).into_response())
 }
 
-pub(crate) async fn show_page(
+async fn show_page(
     state: &AppState,
     ctx: &PageCtx,
     id: DepartmentId,
     can_manage: bool,
-    error: Option<String>,
-    status: StatusCode,
+    notice: Notice,
 ) -> Result<Response, AppError> {
     let d = catalog::department(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut views = with_categories(state, vec![d]).await?;
     let view = views.pop().ok_or(AppError::NotFound)?;
-    Ok((
-        status,
-        render(
-            ctx,
-            state,
-            &ShowPage {
-                ctx,
-                view,
-                can_manage,
-                error,
-            },
-        ),
-    )
-        .into_response())
+    let status = notice.status;
+    let page = ShowPage {
+        ctx,
+        view,
+        can_manage,
+        notice,
+    };
+    Ok((status, render(ctx, state, &page)).into_response())
+}
+
+/// On to `to`, with the message `key` flashed.
+fn flashed(state: &AppState, jar: CookieJar, to: &str, key: &str) -> Response {
+    let jar = jar.add(flash_cookie(state, "success", key));
+    (jar, Redirect::to(to)).into_response()
+}
+
+/// After a change made from a department's page: on to `to` with `done` flashed, or the department's page again
+/// with what was refused (a field's message under the input `input`).
+async fn answer<T>(
+    (state, ctx, jar): (&AppState, &PageCtx, CookieJar),
+    id: DepartmentId,
+    outcome: OpResult<T>,
+    input: &str,
+    (to, done): (&str, &str),
+) -> Result<Response, AppError> {
+    match outcome {
+        Ok(_) => Ok(flashed(state, jar, to, done)),
+        Err(e) => {
+            let notice = Notice::of(ctx, e, |_| input.to_owned())?;
+            show_page(state, ctx, id, true, notice).await
+        }
+    }
 }
 
 /// The departments with their categories.
@@ -165,7 +159,15 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let can_manage = rules::can_manage_departments(&Actor::from(&user));
-    list_page(&state, &ctx, q.page, can_manage, String::new(), None).await
+    list_page(
+        &state,
+        &ctx,
+        q.page,
+        can_manage,
+        String::new(),
+        Notice::none(),
+    )
+    .await
 }
 
 /// The same list in the admin area.
@@ -175,7 +177,7 @@ pub async fn admin_list(
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list_page(&state, &ctx, q.page, true, String::new(), None).await
+    list_page(&state, &ctx, q.page, true, String::new(), Notice::none()).await
 }
 
 /// One department and its categories.
@@ -183,16 +185,8 @@ pub async fn show(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ctx: PageCtx,
-    Path(id): Path<i64>,
+    Id(id): Id<DepartmentId>,
 ) -> Result<Response, AppError> {
     let can_manage = rules::can_manage_departments(&Actor::from(&user));
-    show_page(
-        &state,
-        &ctx,
-        DepartmentId(id),
-        can_manage,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    show_page(&state, &ctx, id, can_manage, Notice::none()).await
 }
