@@ -4,19 +4,17 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
+use axum::response::{IntoResponse, Response};
 use flicket_core::ops::catalog::{self as ops, LabelRef};
 use flicket_core::ops::{OpError, OpResult};
 use flicket_core::repo::catalog_admin::{self as catalog, LabelRow, LabelTable};
 use serde::Deserialize;
 
-use super::{Notice, acting};
-use crate::admin::guard::{AdminUser, ClientIp};
+use super::{Notice, PageChange};
+use crate::admin::guard::AdminUser;
 use crate::error::AppError;
 use crate::extract::{Id, Ids};
-use crate::pages::{PageCtx, flash_cookie, render};
-use crate::run::run;
+use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -77,17 +75,12 @@ async fn page(state: &AppState, ctx: &PageCtx, notice: Notice) -> Result<Respons
 /// Back to the page with "Saved." flashed, or the page again with what was refused (a field's message under the
 /// input `input(field)`).
 async fn answer<T>(
-    (state, ctx, jar): (&AppState, &PageCtx, CookieJar),
+    change: PageChange<AdminUser>,
     outcome: OpResult<T>,
     input: impl Fn(&str) -> String,
 ) -> Result<Response, AppError> {
-    match outcome {
-        Ok(_) => {
-            let jar = jar.add(flash_cookie(state, "success", "admin-labels-saved"));
-            Ok((jar, Redirect::to("/admin/statuses")).into_response())
-        }
-        Err(e) => page(state, ctx, Notice::of(ctx, e, input)?).await,
-    }
+    let done = ("/admin/statuses", "admin-labels-saved");
+    change.answer(outcome, done, input, page).await
 }
 
 /// Shows both lists.
@@ -101,77 +94,57 @@ pub async fn show(
 
 /// Adds a custom status or priority.
 pub async fn create(
-    State(state): State<AppState>,
-    AdminUser(user): AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    change: PageChange<AdminUser>,
     Id(table): Id<LabelTable>,
     Form(form): Form<LabelForm>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&user, ip);
-    let outcome = run(&state, async |c| {
-        ops::create_label(c, &acting, table, &form.name, &form.colour).await
-    })
-    .await;
+    let outcome = change
+        .run(async |c, a| ops::create_label(c, a, table, &form.name, &form.colour).await)
+        .await;
     let input = |field: &str| format!("{}-new-{field}", table.segment());
-    answer((&state, &ctx, jar), outcome, input).await
+    answer(change, outcome, input).await
 }
 
 /// Renames and recolours one.
 pub async fn update(
-    State(state): State<AppState>,
-    AdminUser(user): AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    change: PageChange<AdminUser>,
     Ids(table, id): Ids<LabelTable, i64>,
     Form(form): Form<LabelForm>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&user, ip);
     let label = LabelRef { table, id };
-    let outcome = run(&state, async |c| {
-        ops::update_label(c, &acting, label, &form.name, &form.colour).await
-    })
-    .await;
+    let outcome = change
+        .run(async |c, a| ops::update_label(c, a, label, &form.name, &form.colour).await)
+        .await;
     let input = |field: &str| format!("{}-{field}-{id}", table.segment());
-    answer((&state, &ctx, jar), outcome, input).await
+    answer(change, outcome, input).await
 }
 
 /// Moves one up or down in the order.
 pub async fn reorder(
-    State(state): State<AppState>,
-    AdminUser(user): AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    change: PageChange<AdminUser>,
     Ids(table, id): Ids<LabelTable, i64>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&user, ip);
     let label = LabelRef { table, id };
-    match run(&state, async |c| {
-        ops::move_label(c, &acting, label, &form.direction).await
-    })
-    .await
+    let direction = form.direction.as_str();
+    match change
+        .run(async |c, a| ops::move_label(c, a, label, direction).await)
+        .await
     {
         // Not a button of the page.
         Err(OpError::Invalid(_)) => Err(AppError::BadRequest("error-400-title")),
-        outcome => answer((&state, &ctx, jar), outcome, |_| String::new()).await,
+        outcome => answer(change, outcome, |_| String::new()).await,
     }
 }
 
 /// Deletes a custom one that no ticket has.
 pub async fn delete(
-    State(state): State<AppState>,
-    AdminUser(user): AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    change: PageChange<AdminUser>,
     Ids(table, id): Ids<LabelTable, i64>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&user, ip);
     let label = LabelRef { table, id };
-    let outcome = run(&state, async |c| ops::delete_label(c, &acting, label).await).await;
-    answer((&state, &ctx, jar), outcome, |_| String::new()).await
+    let outcome = change
+        .run(async |c, a| ops::delete_label(c, a, label).await)
+        .await;
+    answer(change, outcome, |_| String::new()).await
 }

@@ -8,19 +8,28 @@ mod compat;
 pub mod departments;
 pub mod labels;
 
+use std::marker::PhantomData;
+
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::middleware::from_fn;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use flicket_core::ops::{Acting, OpError};
+use axum_extra::extract::CookieJar;
+use flicket_core::ops::{Acting, Committed, OpError, OpResult};
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::Refusal;
 use flicket_core::repo::sessions::SessionUser;
+use sqlx::PgConnection;
 
-use crate::admin::guard::require_admin;
+use crate::admin::guard::{AdminUser, StaffUser, require_admin};
+use crate::api::{ApiError, ApiUser};
 use crate::error::AppError;
 use crate::http::ClientIp;
-use crate::pages::PageCtx;
+use crate::pages::{PageCtx, flash_cookie};
+use crate::run::run;
 use crate::state::AppState;
 
 pub use api::api_routes;
@@ -61,8 +70,108 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A signed-in user acting from the client's address (written to the audit log).
-pub(crate) fn acting(user: &SessionUser, ip: ClientIp) -> Acting {
+fn acting(user: &SessionUser, ip: ClientIp) -> Acting {
     Acting::new(Actor::from(user), ip.0)
+}
+
+/// Who may send a page's change: [`StaffUser`] (departments) or [`AdminUser`] (statuses and priorities).
+pub trait Guard: FromRequestParts<AppState, Rejection = Response> {
+    /// The signed-in user let through.
+    fn user(self) -> SessionUser;
+}
+
+impl Guard for StaffUser {
+    fn user(self) -> SessionUser {
+        self.0
+    }
+}
+
+impl Guard for AdminUser {
+    fn user(self) -> SessionUser {
+        self.0
+    }
+}
+
+/// What every change sent from the catalog's pages takes: who acts (let through by `G`, as before any other part of
+/// the request is read), the page context and the cookies (for the flash message).
+pub struct PageChange<G> {
+    /// The application.
+    pub state: AppState,
+    /// The user and their address.
+    pub acting: Acting,
+    /// The page context, to show the page again.
+    pub ctx: PageCtx,
+    /// The cookies, to flash the outcome.
+    pub jar: CookieJar,
+    guard: PhantomData<G>,
+}
+
+impl<G: Guard> FromRequestParts<AppState> for PageChange<G> {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let user = G::from_request_parts(parts, state).await?.user();
+        let Ok(ip) = ClientIp::from_request_parts(parts, state).await;
+        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            acting: acting(&user, ip),
+            ctx,
+            jar,
+            guard: PhantomData,
+        })
+    }
+}
+
+impl<G> PageChange<G> {
+    /// Runs an operation as the acting user, in its own transaction.
+    pub async fn run<T: Committed>(
+        &self,
+        op: impl for<'c, 'a> AsyncFnOnce(&'c mut PgConnection, &'a Acting) -> OpResult<T>,
+    ) -> OpResult<T> {
+        run(&self.state, async |c| op(c, &self.acting).await).await
+    }
+
+    /// On to `to` with `done` flashed when the change was made; else the form's page again, drawn by `again`, with
+    /// what was refused (a field's message under the input `input(field)`).
+    pub async fn answer<T>(
+        self,
+        outcome: OpResult<T>,
+        (to, done): (&str, &str),
+        input: impl Fn(&str) -> String,
+        again: impl AsyncFnOnce(&AppState, &PageCtx, Notice) -> Result<Response, AppError>,
+    ) -> Result<Response, AppError> {
+        match outcome {
+            Ok(_) => {
+                let jar = self.jar.add(flash_cookie(&self.state, "success", done));
+                Ok((jar, Redirect::to(to)).into_response())
+            }
+            Err(e) => {
+                let notice = Notice::of(&self.ctx, e, input)?;
+                again(&self.state, &self.ctx, notice).await
+            }
+        }
+    }
+}
+
+/// What every change sent through an API takes: the token's user (401 without one) and their address.
+pub struct ApiChange {
+    /// The application.
+    pub state: AppState,
+    /// The user and their address.
+    pub acting: Acting,
+}
+
+impl FromRequestParts<AppState> for ApiChange {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let ApiUser(user) = ApiUser::from_request_parts(parts, state).await?;
+        let Ok(ip) = ClientIp::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            acting: acting(&user, ip),
+        })
+    }
 }
 
 /// What a page shows again after a refused change: a field's message under its input, or the reason at the top.

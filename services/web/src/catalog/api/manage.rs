@@ -3,7 +3,6 @@
 //! ticket uses it. Each change has its audit entry in the same transaction.
 
 use axum::Json;
-use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -15,11 +14,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::reference::{Category, Department};
+use crate::api::ApiError;
 use crate::api::error::ApiErrorBody;
-use crate::api::{ApiError, ApiUser};
-use crate::catalog::acting;
+use crate::catalog::ApiChange;
 use crate::extract::ApiId;
-use crate::http::ClientIp;
 use crate::run::run;
 use crate::state::AppState;
 
@@ -65,14 +63,11 @@ fn created<T: serde::Serialize>(location: String, v: T) -> Response {
     responses((status = 201, body = Department), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()))]
 pub async fn create_department(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     b: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&user, ip);
     ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
     let d = run(&state, async |c| {
@@ -90,15 +85,12 @@ pub async fn create_department(
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()))]
 pub async fn rename_department(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     ApiId(id): ApiId<DepartmentId>,
     b: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<Json<Department>, ApiError> {
-    let acting = acting(&user, ip);
     ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
     run(&state, async |c| {
@@ -113,14 +105,11 @@ pub async fn rename_department(
     params(("id" = i64, Path, description = "Department id")),
     responses((status = 204), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()))]
 pub async fn delete_department(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     ApiId(id): ApiId<DepartmentId>,
 ) -> Result<StatusCode, ApiError> {
-    let acting = acting(&user, ip);
     run(&state, async |c| {
         ops::delete_department(c, &acting, id).await
     })
@@ -134,14 +123,11 @@ pub async fn delete_department(
     responses((status = 201, body = Category), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()))]
 pub async fn create_category(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     b: Result<Json<NewCategory>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&user, ip);
     ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
     let department = DepartmentId(b.department_id);
@@ -160,15 +146,12 @@ pub async fn create_category(
               (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 413, body = ApiErrorBody), (status = 415, body = ApiErrorBody),
               (status = 422, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()))]
 pub async fn rename_category(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     ApiId(id): ApiId<CategoryId>,
     b: Result<Json<NameBody>, JsonRejection>,
 ) -> Result<Json<Category>, ApiError> {
-    let acting = acting(&user, ip);
     ops::may_manage_departments(&acting.actor)?;
     let b = body(b)?;
     run(&state, async |c| {
@@ -183,14 +166,11 @@ pub async fn rename_category(
     params(("id" = i64, Path, description = "Category id")),
     responses((status = 204), (status = 401, body = ApiErrorBody), (status = 403, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()))]
 pub async fn delete_category(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     ApiId(id): ApiId<CategoryId>,
 ) -> Result<StatusCode, ApiError> {
-    let acting = acting(&user, ip);
     run(&state, async |c| {
         ops::delete_category(c, &acting, None, id).await
     })

@@ -62,6 +62,17 @@ pub struct Label {
     colour: String,
 }
 
+impl Label {
+    fn new(id: i64, name: String, kind: String, colour: String) -> Self {
+        Label {
+            id,
+            name,
+            kind,
+            colour,
+        }
+    }
+}
+
 /// `?department_id=`.
 #[derive(Deserialize, IntoParams)]
 pub struct CategoryFilter {
@@ -125,12 +136,7 @@ pub async fn statuses(
     let all = catalog::statuses(&state.pool)
         .await?
         .into_iter()
-        .map(|s| Label {
-            id: s.status_id.0,
-            name: s.name,
-            kind: s.kind,
-            colour: s.colour,
-        })
+        .map(|s| Label::new(s.status_id.0, s.name, s.kind, s.colour))
         .collect();
     label_page(&state, &paging, "statuses", all).await
 }
@@ -147,12 +153,7 @@ pub async fn priorities(
     let all = catalog::priorities(&state.pool)
         .await?
         .into_iter()
-        .map(|s| Label {
-            id: s.priority_id.0,
-            name: s.name,
-            kind: s.kind,
-            colour: s.colour,
-        })
+        .map(|p| Label::new(p.priority_id.0, p.name, p.kind, p.colour))
         .collect();
     label_page(&state, &paging, "priorities", all).await
 }

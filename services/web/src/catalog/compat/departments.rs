@@ -21,9 +21,8 @@ use crate::api_compat::{
     Collection, Paging, Params, ParamsExt as _, Site, bad_request, int_filter, offset, query_page,
     slice,
 };
-use crate::catalog::acting;
+use crate::catalog::ApiChange;
 use crate::extract::ApiId;
-use crate::http::ClientIp;
 use crate::run::run;
 use crate::state::AppState;
 
@@ -86,12 +85,9 @@ fn refused(e: OpError, taken: &str) -> ApiError {
 
 /// `POST /flicket-api/departments` with `{department}`: admins and super users only.
 pub async fn create_department(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&user, ip);
     ops::may_manage_departments(&acting.actor)?;
     let data = object(&body);
     let Some(name) = data.get("department").and_then(Value::as_str) else {
@@ -123,11 +119,7 @@ pub async fn category(
     _user: ApiUser,
     ApiId(id): ApiId<CategoryId>,
 ) -> Result<Json<Category>, ApiError> {
-    let c = catalog::category(&state.pool, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let site = Site::load(&state).await?;
-    Ok(Json(Category::new(&site, c)))
+    one_category(&state, id, Category::new).await
 }
 
 /// `GET /flicket-api/categories/?department_id=&department=&page=`: alphabetically; `department` is the exact
@@ -146,34 +138,19 @@ pub async fn categories(
         .filter(|c| department.as_ref().is_none_or(|d| &c.department == d))
         .collect();
     all.sort_by_key(|c| c.category.to_lowercase());
-    let site = Site::load(&state).await?;
-    let (page, per_page) = (query_page(&query), site.per_page(&query));
-    let (rows, counts) = slice(all, page, per_page);
-    let items = rows.into_iter().map(|c| Category::new(&site, c)).collect();
-    let mut filters = vec![];
-    if let Some(d) = department_id {
-        filters.push(("department_id", d.to_string()));
-    }
-    if let Some(d) = department {
-        filters.push(("department", d));
-    }
-    Ok(Json(Collection::new(
-        &site,
-        Paging::Query("categories/"),
-        &filters,
-        counts,
-        items,
-    )))
+    let kept = [
+        ("department_id", department_id.map(|d| d.to_string())),
+        ("department", department),
+    ];
+    let page = (&query, "categories/", kept);
+    category_page(&state, page, all, Category::new).await
 }
 
 /// `POST /flicket-api/categories` with `{category, department_id}`: admins and super users only.
 pub async fn create_category(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ip: ClientIp,
+    ApiChange { state, acting }: ApiChange,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    let acting = acting(&user, ip);
     ops::may_manage_departments(&acting.actor)?;
     let data = object(&body);
     let (Some(name), Some(department)) = (data.get("category"), data.get("department_id")) else {
@@ -204,11 +181,7 @@ pub async fn department_category(
     _user: ApiUser,
     ApiId(id): ApiId<CategoryId>,
 ) -> Result<Json<DepartmentCategory>, ApiError> {
-    let c = catalog::category(&state.pool, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let site = Site::load(&state).await?;
-    Ok(Json(DepartmentCategory::new(&site, c)))
+    one_category(&state, id, DepartmentCategory::new).await
 }
 
 /// `GET /flicket-api/department_categories/?department_category=&department_id=&department=&page=`: by
@@ -242,26 +215,47 @@ pub async fn department_categories(
         })
         .collect();
     all.sort_by_key(CategoryOption::label);
-    let site = Site::load(&state).await?;
-    let (page, per_page) = (query_page(&query), site.per_page(&query));
+    let kept = [
+        ("department_category", part),
+        ("department_id", department_id.map(|d| d.to_string())),
+        ("department", department),
+    ];
+    let page = (&query, "department_categories/", kept);
+    category_page(&state, page, all, DepartmentCategory::new).await
+}
+
+/// One category, shown by `show`.
+async fn one_category<T>(
+    state: &AppState,
+    id: CategoryId,
+    show: fn(&Site, CategoryOption) -> T,
+) -> Result<Json<T>, ApiError> {
+    let c = catalog::category(&state.pool, id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let site = Site::load(state).await?;
+    Ok(Json(show(&site, c)))
+}
+
+/// The page `?page=` of categories (all of them, filtered and in order), each shown by `show`, with links to the
+/// collection at `path` keeping the filters given in `kept`.
+async fn category_page<T, const N: usize>(
+    state: &AppState,
+    (query, path, kept): (&Params, &'static str, [(&str, Option<String>); N]),
+    all: Vec<CategoryOption>,
+    show: fn(&Site, CategoryOption) -> T,
+) -> Result<Json<Collection<T>>, ApiError> {
+    let site = Site::load(state).await?;
+    let (page, per_page) = (query_page(query), site.per_page(query));
     let (rows, counts) = slice(all, page, per_page);
-    let items = rows
+    let items = rows.into_iter().map(|c| show(&site, c)).collect();
+    let filters: Vec<(&str, String)> = kept
         .into_iter()
-        .map(|c| DepartmentCategory::new(&site, c))
+        .filter_map(|(k, v)| Some((k, v?)))
         .collect();
-    let mut filters = vec![];
-    if let Some(p) = part {
-        filters.push(("department_category", p));
-    }
-    if let Some(d) = department_id {
-        filters.push(("department_id", d.to_string()));
-    }
-    if let Some(d) = department {
-        filters.push(("department", d));
-    }
     Ok(Json(Collection::new(
         &site,
-        Paging::Query("department_categories/"),
+        Paging::Query(path),
         &filters,
         counts,
         items,

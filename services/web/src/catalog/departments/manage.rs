@@ -2,20 +2,17 @@
 //! while a ticket uses one of the department's categories.
 
 use axum::Form;
-use axum::extract::State;
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use flicket_core::domain::DepartmentId;
 use flicket_core::ops::catalog as ops;
 use serde::Deserialize;
 
-use super::{answer, flashed, list_page};
-use crate::admin::guard::{ClientIp, StaffUser};
-use crate::catalog::{Notice, acting};
+use super::{answer, list_page};
+use crate::admin::guard::StaffUser;
+use crate::catalog::PageChange;
 use crate::error::AppError;
 use crate::extract::Id;
 use crate::pages::PageCtx;
-use crate::run::run;
 use crate::state::AppState;
 
 /// The name form.
@@ -30,71 +27,46 @@ const NAME_INPUT: &str = "department-name";
 
 /// Creates a department.
 pub async fn create_department(
-    State(state): State<AppState>,
-    StaffUser(user): StaffUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    change: PageChange<StaffUser>,
     Form(form): Form<NameForm>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&user, ip);
-    match run(&state, async |c| {
-        ops::create_department(c, &acting, &form.name).await
-    })
-    .await
-    {
-        Ok(d) => {
-            let to = format!("/departments/{}", d.id);
-            Ok(flashed(&state, jar, &to, "departments-created"))
-        }
-        Err(e) => {
-            let notice = Notice::of(&ctx, e, |_| NAME_INPUT.to_owned())?;
-            let typed = form.name.chars().take(100).collect();
-            list_page(&state, &ctx, None, true, typed, notice).await
-        }
-    }
+    let outcome = change
+        .run(async |c, a| ops::create_department(c, a, &form.name).await)
+        .await;
+    let to = outcome
+        .as_ref()
+        .map_or(String::new(), |d| format!("/departments/{}", d.id));
+    let typed: String = form.name.chars().take(100).collect();
+    let again = async |state: &AppState, ctx: &PageCtx, notice| {
+        list_page(state, ctx, None, true, typed, notice).await
+    };
+    let input = |_: &str| NAME_INPUT.to_owned();
+    change
+        .answer(outcome, (&to, "departments-created"), input, again)
+        .await
 }
 
 /// Renames a department.
 pub async fn rename_department(
-    State(state): State<AppState>,
-    StaffUser(user): StaffUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    change: PageChange<StaffUser>,
     Id(id): Id<DepartmentId>,
     Form(form): Form<NameForm>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&user, ip);
-    let outcome = run(&state, async |c| {
-        ops::rename_department(c, &acting, id, &form.name).await
-    })
-    .await;
+    let outcome = change
+        .run(async |c, a| ops::rename_department(c, a, id, &form.name).await)
+        .await;
     let to = format!("/departments/{id}");
-    answer(
-        (&state, &ctx, jar),
-        id,
-        outcome,
-        NAME_INPUT,
-        (&to, "departments-saved"),
-    )
-    .await
+    answer(change, id, outcome, NAME_INPUT, (&to, "departments-saved")).await
 }
 
 /// Deletes a department and its categories, unless a ticket uses one of them.
 pub async fn delete_department(
-    State(state): State<AppState>,
-    StaffUser(user): StaffUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    change: PageChange<StaffUser>,
     Id(id): Id<DepartmentId>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&user, ip);
-    let outcome = run(&state, async |c| {
-        ops::delete_department(c, &acting, id).await
-    })
-    .await;
+    let outcome = change
+        .run(async |c, a| ops::delete_department(c, a, id).await)
+        .await;
     let done = ("/departments", "departments-deleted");
-    answer((&state, &ctx, jar), id, outcome, NAME_INPUT, done).await
+    answer(change, id, outcome, NAME_INPUT, done).await
 }

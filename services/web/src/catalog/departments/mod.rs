@@ -6,22 +6,22 @@ pub mod categories;
 pub mod manage;
 
 use askama::Template;
-use axum::extract::{Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use flicket_core::domain::DepartmentId;
 use flicket_core::ops::OpResult;
 use flicket_core::permissions::{Actor, admin as rules};
 use flicket_core::repo::catalog_admin::{self as catalog, CategoryRow, DepartmentRow};
 use serde::Deserialize;
 
-use super::Notice;
-use crate::admin::guard::AdminUser;
+use super::{Notice, PageChange};
+use crate::admin::guard::{AdminUser, StaffUser};
 use crate::admin::pager::Pager;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::{PageCtx, flash_cookie, render};
+use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
 /// A department with its categories.
@@ -127,47 +127,47 @@ async fn show_page(
     Ok((status, render(ctx, state, &page)).into_response())
 }
 
-/// On to `to`, with the message `key` flashed.
-fn flashed(state: &AppState, jar: CookieJar, to: &str, key: &str) -> Response {
-    let jar = jar.add(flash_cookie(state, "success", key));
-    (jar, Redirect::to(to)).into_response()
-}
-
 /// After a change made from a department's page: on to `to` with `done` flashed, or the department's page again
 /// with what was refused (a field's message under the input `input`).
 async fn answer<T>(
-    (state, ctx, jar): (&AppState, &PageCtx, CookieJar),
+    change: PageChange<StaffUser>,
     id: DepartmentId,
     outcome: OpResult<T>,
     input: &str,
-    (to, done): (&str, &str),
+    done: (&str, &str),
 ) -> Result<Response, AppError> {
-    match outcome {
-        Ok(_) => Ok(flashed(state, jar, to, done)),
-        Err(e) => {
-            let notice = Notice::of(ctx, e, |_| input.to_owned())?;
-            show_page(state, ctx, id, true, notice).await
-        }
+    let again = async |state: &AppState, ctx: &PageCtx, notice| {
+        show_page(state, ctx, id, true, notice).await
+    };
+    change
+        .answer(outcome, done, |_| input.to_owned(), again)
+        .await
+}
+
+/// Whether the signed-in viewer may manage the departments (the forms are shown only to them); a visitor who is
+/// not signed in is sent to the sign-in page.
+pub struct Viewer {
+    can_manage: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let can_manage = rules::can_manage_departments(&Actor::from(&user));
+        Ok(Self { can_manage })
     }
 }
 
 /// The departments with their categories.
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    viewer: Viewer,
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let can_manage = rules::can_manage_departments(&Actor::from(&user));
-    list_page(
-        &state,
-        &ctx,
-        q.page,
-        can_manage,
-        String::new(),
-        Notice::none(),
-    )
-    .await
+    let (page, manage) = (q.page, viewer.can_manage);
+    list_page(&state, &ctx, page, manage, String::new(), Notice::none()).await
 }
 
 /// The same list in the admin area.
@@ -183,10 +183,9 @@ pub async fn admin_list(
 /// One department and its categories.
 pub async fn show(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    viewer: Viewer,
     ctx: PageCtx,
     Id(id): Id<DepartmentId>,
 ) -> Result<Response, AppError> {
-    let can_manage = rules::can_manage_departments(&Actor::from(&user));
-    show_page(&state, &ctx, id, can_manage, Notice::none()).await
+    show_page(&state, &ctx, id, viewer.can_manage, Notice::none()).await
 }
