@@ -108,10 +108,12 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let api_v1 = utoipa_axum::router::OpenApiRouter::new()
         .merge(crate::api::v1_routes())
-        .merge(crate::signin::api_routes());
+        .merge(crate::signin::api_routes())
+        .merge(crate::catalog::api_routes());
     let api_compat = Router::new()
         .merge(crate::api_compat::routes())
-        .merge(crate::signin::compat_routes());
+        .merge(crate::signin::compat_routes())
+        .merge(crate::catalog::compat_routes());
     let pages = Router::new()
         .route("/", get(pages::dashboard::show))
         .merge(crate::signin::routes())
@@ -120,7 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::tickets::routes())
         .merge(crate::users::routes())
         .merge(crate::account::routes())
-        .merge(crate::departments::routes())
+        .merge(crate::catalog::routes())
         .merge(crate::admin::routes())
         .merge(crate::settings::routes())
         .fallback(error::not_found)

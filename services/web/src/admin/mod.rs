@@ -8,7 +8,6 @@ pub mod form;
 pub mod groups;
 pub mod guard;
 pub mod home;
-pub mod labels;
 pub mod pager;
 mod test_email;
 pub mod users;
@@ -47,12 +46,6 @@ pub fn routes() -> Router<AppState> {
             "/admin/groups/{id}/members/{user_id}/remove",
             post(groups::remove_member),
         )
-        .route("/admin/departments", get(crate::departments::admin_list))
-        .route("/admin/statuses", get(labels::show))
-        .route("/admin/statuses/{table}", post(labels::create))
-        .route("/admin/statuses/{table}/{id}", post(labels::update))
-        .route("/admin/statuses/{table}/{id}/move", post(labels::reorder))
-        .route("/admin/statuses/{table}/{id}/delete", post(labels::delete))
         .route("/admin/settings/test-email", post(test_email::send))
         .route("/admin/settings/test-email/{id}", get(test_email::status))
         // Unknown admin paths go through the guard too: an anonymous visitor or a non-admin learns nothing.

@@ -1,14 +1,12 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens (never with the session cookie, so it cannot be
 //! driven cross-site), described by an OpenAPI 3.1 document generated from the code.
 
-mod admin_catalog;
 mod admin_users;
 mod attachments;
 mod auth;
 mod body;
-mod error;
-mod pagination;
-mod reference;
+pub(crate) mod error;
+pub(crate) mod pagination;
 mod subscribers;
 mod ticket_actions;
 mod ticket_edit;
@@ -102,24 +100,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ticket_actions::close))
         .routes(routes!(ticket_actions::reopen))
         .routes(routes!(ticket_actions::assign))
-        .routes(routes!(
-            reference::departments,
-            admin_catalog::create_department
-        ))
-        .routes(routes!(
-            admin_catalog::rename_department,
-            admin_catalog::delete_department
-        ))
-        .routes(routes!(
-            reference::categories,
-            admin_catalog::create_category
-        ))
-        .routes(routes!(
-            admin_catalog::rename_category,
-            admin_catalog::delete_category
-        ))
-        .routes(routes!(reference::statuses))
-        .routes(routes!(reference::priorities))
         .routes(routes!(users::list, admin_users::create))
         .routes(routes!(users::get, admin_users::update))
 }
@@ -139,7 +119,7 @@ fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
 }
 
 /// The site's base URL (for links) and its page size.
-async fn site(state: &AppState) -> Result<(String, i64), ApiError> {
+pub(crate) async fn site(state: &AppState) -> Result<(String, i64), ApiError> {
     let site = flicket_core::repo::settings::site(&state.pool).await?;
     let base = state.config.base_url.clone().unwrap_or(site.base_url);
     Ok((

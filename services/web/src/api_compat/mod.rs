@@ -9,7 +9,6 @@
 //! Flicket's bugs are not copied: an unknown token is a 401, statuses link to statuses.
 
 mod records;
-mod reference;
 mod tickets;
 mod users;
 
@@ -55,38 +54,6 @@ pub fn routes() -> Router<AppState> {
         .route("/flicket-api/user/{id}", get(users::get))
         .route("/flicket-api/users", get(add_slash))
         .route("/flicket-api/users/", get(users::list))
-        .route("/flicket-api/department/{id}", get(reference::department))
-        .route(
-            "/flicket-api/departments",
-            get(add_slash).post(reference::create_department),
-        )
-        .route("/flicket-api/departments/", get(reference::departments))
-        .route("/flicket-api/category/{id}", get(reference::category))
-        .route(
-            "/flicket-api/categories",
-            get(add_slash).post(reference::create_category),
-        )
-        .route("/flicket-api/categories/", get(reference::categories))
-        .route(
-            "/flicket-api/department_category/{id}",
-            get(reference::department_category),
-        )
-        .route("/flicket-api/department_categories", get(add_slash))
-        .route(
-            "/flicket-api/department_categories/",
-            get(reference::department_categories),
-        )
-        .route("/flicket-api/status/{id}", get(reference::status))
-        .route("/flicket-api/statuses", get(add_slash))
-        .route("/flicket-api/statuses/", get(reference::statuses))
-        .route("/flicket-api/priority/{id}", get(reference::priority))
-        .route("/flicket-api/priorities", get(add_slash))
-        .route("/flicket-api/priorities/", get(reference::priorities))
-        .route("/flicket-api/priorities/{page}", get(add_slash))
-        .route(
-            "/flicket-api/priorities/{page}/",
-            get(reference::priorities_page),
-        )
         .route("/flicket-api/subscription/{id}", get(records::subscription))
         .route("/flicket-api/subscriptions", get(add_slash))
         .route("/flicket-api/subscriptions/", get(records::subscriptions))
@@ -121,19 +88,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET` of a collection's path without its trailing slash: a permanent redirect to it, as Flicket answered.
-async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
+pub(crate) async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     Redirect::permanent(&format!("{}/{query}", uri.path())).into_response()
 }
 
 /// The base URL of links and the default page size.
-struct Site {
+pub(crate) struct Site {
     base: String,
     per_page: i64,
 }
 
 impl Site {
-    async fn load(state: &AppState) -> Result<Self, ApiError> {
+    pub(crate) async fn load(state: &AppState) -> Result<Self, ApiError> {
         let site = settings::site(&state.pool).await?;
         Ok(Self {
             base: state.config.base_url.clone().unwrap_or(site.base_url),
@@ -142,12 +109,12 @@ impl Site {
     }
 
     /// The absolute URL of an API path (`ticket/1`, `tickets/`, …).
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{PREFIX}/{path}", self.base)
     }
 
     /// The page size asked for (`?per_page=`, at most 100); anything unreadable is the default, as in Flicket.
-    fn per_page(&self, query: &Params) -> i64 {
+    pub(crate) fn per_page(&self, query: &Params) -> i64 {
         query
             .int("per_page")
             .map_or(self.per_page, |n| n.clamp(1, MAX_PER_PAGE))
@@ -155,9 +122,9 @@ impl Site {
 }
 
 /// The query string, read leniently as Flicket did (an unreadable number is as good as absent).
-type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
-trait ParamsExt {
+pub(crate) trait ParamsExt {
     fn int(&self, key: &str) -> Option<i64>;
     fn text(&self, key: &str) -> Option<String>;
 }
@@ -179,7 +146,7 @@ impl ParamsExt for Params {
 }
 
 /// A filter given as an integer, or a 400 saying so.
-fn int_filter(query: &Params, key: &str) -> Result<Option<i64>, ApiError> {
+pub(crate) fn int_filter(query: &Params, key: &str) -> Result<Option<i64>, ApiError> {
     match query.get(key).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v
@@ -199,12 +166,12 @@ fn path_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// A page number from the path (`…/2/`).
-fn path_page(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn path_page(raw: &str) -> Result<i64, ApiError> {
     path_id(raw).map(|p| p.clamp(1, 1_000_000))
 }
 
 /// Flicket's 400.
-fn bad_request(message: &str) -> ApiError {
+pub(crate) fn bad_request(message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, message)
 }
 
@@ -244,7 +211,7 @@ async fn keep_visible<T>(
 }
 
 /// Where the page number goes in a collection's links.
-enum Paging<'a> {
+pub(crate) enum Paging<'a> {
     /// `…/tickets/2/?per_page=50`: the path before the page number (`tickets/`).
     Path(&'a str),
     /// `…/departments/?page=2&per_page=50`: the collection's path (`departments/`).
@@ -271,7 +238,7 @@ struct Links {
 
 /// A page of a collection, as Flicket's `to_collection_dict` built it.
 #[derive(Serialize)]
-struct Collection<T> {
+pub(crate) struct Collection<T> {
     items: Vec<T>,
     _meta: Meta,
     _links: Links,
@@ -279,7 +246,7 @@ struct Collection<T> {
 
 impl<T> Collection<T> {
     /// `filters` are the query parameters kept in the links (`("topic_id", "1")`, …).
-    fn new(
+    pub(crate) fn new(
         site: &Site,
         paging: Paging<'_>,
         filters: &[(&str, String)],
@@ -313,7 +280,7 @@ impl<T> Collection<T> {
 }
 
 /// One page of a short collection read whole: (the page's items, (page, per_page, total)).
-fn slice<T>(all: Vec<T>, page: i64, per_page: i64) -> (Vec<T>, (i64, i64, i64)) {
+pub(crate) fn slice<T>(all: Vec<T>, page: i64, per_page: i64) -> (Vec<T>, (i64, i64, i64)) {
     let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
     let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
     let take = usize::try_from(per_page).unwrap_or(0);
@@ -322,11 +289,11 @@ fn slice<T>(all: Vec<T>, page: i64, per_page: i64) -> (Vec<T>, (i64, i64, i64)) 
 }
 
 /// The page asked for with `?page=` (default 1).
-fn query_page(query: &Params) -> i64 {
+pub(crate) fn query_page(query: &Params) -> i64 {
     query.int("page").unwrap_or(1).clamp(1, 1_000_000)
 }
 
 /// The offset of a page.
-fn offset(page: i64, per_page: i64) -> i64 {
+pub(crate) fn offset(page: i64, per_page: i64) -> i64 {
     (page - 1).saturating_mul(per_page)
 }

@@ -180,3 +180,30 @@ async fn a_super_user_manages_departments_and_categories(pool: PgPool) {
         assert!(audit_count(&pool, action).await >= 1, "{action}");
     }
 }
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_taken_name_is_said_under_the_name_input(pool: PgPool) {
+    let staff = app_as(&pool, Role::SuperUser, "boss").await;
+    let resp = post(&staff, "/departments", &[("name", "it")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    let id_at = page.find("id=\"department-name\"").unwrap();
+    let start = page[..id_at].rfind("<input").unwrap();
+    let end = id_at + page[id_at..].find('>').unwrap() + 1;
+    let input = &page[start..end];
+    assert!(
+        input.contains("value=\"it\"")
+            && input.contains("aria-invalid=\"true\"")
+            && input.contains("aria-describedby=\"department-name-error\""),
+        "{input}"
+    );
+    let message = "A department with this name exists already.";
+    assert!(
+        page[end..].starts_with(&format!(
+            "<small id=\"department-name-error\" class=\"error\">{message}</small>"
+        )),
+        "{}",
+        &page[end..]
+    );
+    assert_eq!(page.matches(message).count(), 1, "said once: {page}");
+}

@@ -1351,3 +1351,27 @@ async fn subscriptions_uploads_histories_and_actions(pool: PgPool) {
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_refused_department_name_is_flickets_400_with_the_message(pool: PgPool) {
+    create_user(&pool, "root", true, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    let t = compat_token(&app, "root").await;
+    for (name, message) in [
+        ("it", "Department already created."),
+        ("F", "A department name must be 2 to 60 characters long."),
+    ] {
+        let resp = post(
+            &app,
+            "/flicket-api/departments",
+            &t,
+            json!({"department": name}),
+        )
+        .await;
+        assert_eq!(
+            json_of(resp, StatusCode::BAD_REQUEST).await,
+            json!({"error": "Bad Request", "message": message}),
+            "{name}"
+        );
+    }
+}

@@ -206,3 +206,18 @@ async fn the_new_paths_are_in_the_openapi_document(pool: PgPool) {
         assert!(op.is_object(), "{method} {path}");
     }
 }
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_taken_department_name_is_reported_on_its_field(pool: PgPool) {
+    create_user(&pool, "root", true, Locale::En).await;
+    let app = spawn_app(pool.clone()).await;
+    let t = token_for(&app, "root").await;
+    let resp =
+        crate::rest_tickets::post(&app, "/api/v1/departments", &t, json!({"name": "it"})).await;
+    let err = json_of(resp, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(
+        err["fields"],
+        json!({"name": "A department with this name exists already."}),
+        "{err}"
+    );
+}

@@ -31,6 +31,39 @@ pub enum LabelTable {
     Priorities,
 }
 
+impl LabelTable {
+    /// One of them, as the audit log names it (`status`, `priority`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Statuses => "status",
+            Self::Priorities => "priority",
+        }
+    }
+    /// The audit log's target of one (`status:4`).
+    pub fn target(self, id: i64) -> String {
+        format!("{}:{id}", self.noun())
+    }
+    /// The table's segment in the admin pages' paths.
+    pub fn segment(self) -> &'static str {
+        match self {
+            Self::Statuses => "statuses",
+            Self::Priorities => "priorities",
+        }
+    }
+}
+
+/// From a path segment: `statuses` or `priorities`.
+impl std::str::FromStr for LabelTable {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "statuses" => Ok(Self::Statuses),
+            "priorities" => Ok(Self::Priorities),
+            _ => Err(()),
+        }
+    }
+}
+
 /// Every status or priority, in display order.
 pub async fn labels<'c>(db: impl Db<'c>, table: LabelTable) -> sqlx::Result<Vec<LabelRow>> {
     match table {

@@ -3,31 +3,53 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use flicket_core::repo::{catalog, catalog_admin};
+use flicket_core::repo::catalog::{self, CategoryOption};
+use flicket_core::repo::catalog_admin::{self, DepartmentRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::ApiErrorBody;
-use super::pagination::{Page, PageParams};
-use super::{ApiError, ApiUser, site};
+use crate::api::error::ApiErrorBody;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::{ApiError, ApiUser, site};
 use crate::state::AppState;
 
 /// A department.
 #[derive(Serialize, ToSchema)]
 pub struct Department {
-    pub(super) id: i64,
-    pub(super) name: String,
+    id: i64,
+    name: String,
     /// Number of categories.
-    pub(super) categories: i64,
+    categories: i64,
 }
 
 /// A category of a department.
 #[derive(Serialize, ToSchema)]
 pub struct Category {
-    pub(super) id: i64,
-    pub(super) name: String,
-    pub(super) department_id: i64,
-    pub(super) department: String,
+    id: i64,
+    name: String,
+    department_id: i64,
+    department: String,
+}
+
+impl From<DepartmentRow> for Department {
+    fn from(d: DepartmentRow) -> Self {
+        Department {
+            id: d.department_id.0,
+            name: d.name,
+            categories: d.categories,
+        }
+    }
+}
+
+impl From<CategoryOption> for Category {
+    fn from(c: CategoryOption) -> Self {
+        Category {
+            id: c.category_id.0,
+            name: c.category,
+            department_id: c.department_id.0,
+            department: c.department,
+        }
+    }
 }
 
 /// A status or a priority.
@@ -38,6 +60,17 @@ pub struct Label {
     /// What the product does with it (`open`, `in_work`, `closed`; `low`, `medium`, `high`), whatever its name.
     kind: String,
     colour: String,
+}
+
+impl Label {
+    fn new(id: i64, name: String, kind: String, colour: String) -> Self {
+        Label {
+            id,
+            name,
+            kind,
+            colour,
+        }
+    }
 }
 
 /// `?department_id=`.
@@ -60,14 +93,7 @@ pub async fn departments(
     let (page, per_page) = paging.resolve(default);
     let total = catalog_admin::count_departments(&state.pool).await?;
     let rows = catalog_admin::departments(&state.pool, per_page, (page - 1) * per_page).await?;
-    let items = rows
-        .into_iter()
-        .map(|d| Department {
-            id: d.department_id.0,
-            name: d.name,
-            categories: d.categories,
-        })
-        .collect();
+    let items = rows.into_iter().map(Department::from).collect();
     let url = |p: i64| format!("{base}/api/v1/departments?page={p}&per_page={per_page}");
     Ok(Json(Page::new(items, page, per_page, total, url)))
 }
@@ -88,12 +114,7 @@ pub async fn categories(
         .await?
         .into_iter()
         .filter(|c| filter.department_id.is_none_or(|d| c.department_id.0 == d))
-        .map(|c| Category {
-            id: c.category_id.0,
-            name: c.category,
-            department_id: c.department_id.0,
-            department: c.department,
-        })
+        .map(Category::from)
         .collect();
     let dept = filter
         .department_id
@@ -115,12 +136,7 @@ pub async fn statuses(
     let all = catalog::statuses(&state.pool)
         .await?
         .into_iter()
-        .map(|s| Label {
-            id: s.status_id.0,
-            name: s.name,
-            kind: s.kind,
-            colour: s.colour,
-        })
+        .map(|s| Label::new(s.status_id.0, s.name, s.kind, s.colour))
         .collect();
     label_page(&state, &paging, "statuses", all).await
 }
@@ -137,12 +153,7 @@ pub async fn priorities(
     let all = catalog::priorities(&state.pool)
         .await?
         .into_iter()
-        .map(|s| Label {
-            id: s.priority_id.0,
-            name: s.name,
-            kind: s.kind,
-            colour: s.colour,
-        })
+        .map(|p| Label::new(p.priority_id.0, p.name, p.kind, p.colour))
         .collect();
     label_page(&state, &paging, "priorities", all).await
 }

@@ -2,47 +2,27 @@
 //! create, rename and delete them (checked on the server: Flicket let anyone do it). `/admin/departments` shows the
 //! same page inside the admin area.
 
-mod categories;
-mod manage;
+pub mod categories;
+pub mod manage;
 
 use askama::Template;
-use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use flicket_core::domain::DepartmentId;
+use flicket_core::ops::OpResult;
 use flicket_core::permissions::{Actor, admin as rules};
 use flicket_core::repo::catalog_admin::{self as catalog, CategoryRow, DepartmentRow};
 use serde::Deserialize;
 
-use crate::admin::guard::AdminUser;
+use super::{Notice, PageChange};
+use crate::admin::guard::{AdminUser, StaffUser};
 use crate::admin::pager::Pager;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::extract::Id;
 use crate::pages::{PageCtx, render};
 use crate::state::AppState;
-
-/// The department routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/departments", get(list).post(manage::create_department))
-        .route("/departments/{id}", get(show))
-        .route("/departments/{id}/rename", post(manage::rename_department))
-        .route("/departments/{id}/delete", post(manage::delete_department))
-        .route(
-            "/departments/{id}/categories",
-            post(categories::create_category),
-        )
-        .route(
-            "/departments/{id}/categories/{category}/rename",
-            post(categories::rename_category),
-        )
-        .route(
-            "/departments/{id}/categories/{category}/delete",
-            post(categories::delete_category),
-        )
-}
 
 /// A department with its categories.
 pub struct DepartmentView {
@@ -60,7 +40,7 @@ struct ListPage<'a> {
     pager: Pager,
     can_manage: bool,
     name: String,
-    error: Option<String>,
+    notice: Notice,
 }
 
 #[derive(Template)]
@@ -69,7 +49,7 @@ struct ShowPage<'a> {
     ctx: &'a PageCtx,
     view: DepartmentView,
     can_manage: bool,
-    error: Option<String>,
+    notice: Notice,
 }
 
 /// Query of the list.
@@ -99,73 +79,95 @@ async fn with_categories(
         .collect())
 }
 
-pub(crate) async fn list_page(
+/// The list; `name` is what was typed in the new department's form.
+async fn list_page(
     state: &AppState,
     ctx: &PageCtx,
     page: Option<i64>,
     can_manage: bool,
     name: String,
-    error: Option<String>,
+    notice: Notice,
 ) -> Result<Response, AppError> {
     let per_page = i64::from(ctx.site(state).await?.page_size);
     let total = catalog::count_departments(&state.pool).await?;
     let pager = Pager::new(page, total, per_page, String::new());
     let rows = catalog::departments(&state.pool, pager.per_page, pager.offset()).await?;
     let departments = with_categories(state, rows).await?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = notice.status;
     let page = ListPage {
         ctx,
         departments,
         pager,
         can_manage,
         name,
-        error,
+        notice,
     };
     Ok((status, render(ctx, state, &page)).into_response())
 }
 
-pub(crate) async fn show_page(
+async fn show_page(
     state: &AppState,
     ctx: &PageCtx,
     id: DepartmentId,
     can_manage: bool,
-    error: Option<String>,
-    status: StatusCode,
+    notice: Notice,
 ) -> Result<Response, AppError> {
     let d = catalog::department(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut views = with_categories(state, vec![d]).await?;
     let view = views.pop().ok_or(AppError::NotFound)?;
-    Ok((
-        status,
-        render(
-            ctx,
-            state,
-            &ShowPage {
-                ctx,
-                view,
-                can_manage,
-                error,
-            },
-        ),
-    )
-        .into_response())
+    let status = notice.status;
+    let page = ShowPage {
+        ctx,
+        view,
+        can_manage,
+        notice,
+    };
+    Ok((status, render(ctx, state, &page)).into_response())
+}
+
+/// After a change made from a department's page: on to `to` with `done` flashed, or the department's page again
+/// with what was refused (a field's message under the input `input`).
+async fn answer<T>(
+    change: PageChange<StaffUser>,
+    id: DepartmentId,
+    outcome: OpResult<T>,
+    input: &str,
+    done: (&str, &str),
+) -> Result<Response, AppError> {
+    let again = async |state: &AppState, ctx: &PageCtx, notice| {
+        show_page(state, ctx, id, true, notice).await
+    };
+    change
+        .answer(outcome, done, |_| input.to_owned(), again)
+        .await
+}
+
+/// Whether the signed-in viewer may manage the departments (the forms are shown only to them); a visitor who is
+/// not signed in is sent to the sign-in page.
+pub struct Viewer {
+    can_manage: bool,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Viewer {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let can_manage = rules::can_manage_departments(&Actor::from(&user));
+        Ok(Self { can_manage })
+    }
 }
 
 /// The departments with their categories.
 pub async fn list(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    viewer: Viewer,
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let can_manage = rules::can_manage_departments(&Actor::from(&user));
-    list_page(&state, &ctx, q.page, can_manage, String::new(), None).await
+    let (page, manage) = (q.page, viewer.can_manage);
+    list_page(&state, &ctx, page, manage, String::new(), Notice::none()).await
 }
 
 /// The same list in the admin area.
@@ -175,24 +177,15 @@ pub async fn admin_list(
     ctx: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    list_page(&state, &ctx, q.page, true, String::new(), None).await
+    list_page(&state, &ctx, q.page, true, String::new(), Notice::none()).await
 }
 
 /// One department and its categories.
 pub async fn show(
     State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
+    viewer: Viewer,
     ctx: PageCtx,
-    Path(id): Path<i64>,
+    Id(id): Id<DepartmentId>,
 ) -> Result<Response, AppError> {
-    let can_manage = rules::can_manage_departments(&Actor::from(&user));
-    show_page(
-        &state,
-        &ctx,
-        DepartmentId(id),
-        can_manage,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    show_page(&state, &ctx, id, viewer.can_manage, Notice::none()).await
 }
