@@ -106,8 +106,12 @@ impl Application {
 
 /// Every route, with its middleware. Each area hands its pages, its `/api/v1` and its `/flicket-api/` routes here.
 pub fn router(state: AppState) -> Router {
-    let api_v1 = utoipa_axum::router::OpenApiRouter::new().merge(crate::api::v1_routes());
-    let api_compat = Router::new().merge(crate::api_compat::routes());
+    let api_v1 = utoipa_axum::router::OpenApiRouter::new()
+        .merge(crate::api::v1_routes())
+        .merge(crate::people::api_routes());
+    let api_compat = Router::new()
+        .merge(crate::api_compat::routes())
+        .merge(crate::people::compat_routes());
     let pages = Router::new()
         .route("/", get(pages::dashboard::show))
         .route("/login", get(auth::login::form).post(auth::login::submit))
@@ -115,7 +119,7 @@ pub fn router(state: AppState) -> Router {
         .route("/language", post(pages::language::switch))
         .merge(crate::listing::routes())
         .merge(crate::tickets::routes())
-        .merge(crate::users::routes())
+        .merge(crate::people::routes())
         .merge(crate::account::routes())
         .merge(crate::departments::routes())
         .merge(crate::admin::routes())

@@ -2,19 +2,17 @@
 //! driven cross-site), described by an OpenAPI 3.1 document generated from the code.
 
 mod admin_catalog;
-mod admin_users;
 mod attachments;
 mod auth;
 mod body;
-mod error;
-mod pagination;
+pub(crate) mod error;
+pub(crate) mod pagination;
 mod reference;
 mod subscribers;
 mod ticket_actions;
 mod ticket_edit;
 mod ticket_view;
 mod tickets;
-mod users;
 
 use std::sync::Arc;
 
@@ -122,8 +120,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(reference::statuses))
         .routes(routes!(reference::priorities))
-        .routes(routes!(users::list, admin_users::create))
-        .routes(routes!(users::get, admin_users::update))
 }
 
 /// The API documentation's policy ([`crate::http::DOCS_CSP`]).
@@ -141,7 +137,7 @@ fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
 }
 
 /// The site's base URL (for links) and its page size.
-async fn site(state: &AppState) -> Result<(String, i64), ApiError> {
+pub(crate) async fn site(state: &AppState) -> Result<(String, i64), ApiError> {
     let site = flicket_core::repo::settings::site(&state.pool).await?;
     let base = state.config.base_url.clone().unwrap_or(site.base_url);
     Ok((

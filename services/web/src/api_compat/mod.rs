@@ -12,7 +12,6 @@ mod records;
 mod reference;
 mod tickets;
 mod tokens;
-mod users;
 
 use std::collections::HashMap;
 
@@ -57,9 +56,6 @@ pub fn routes() -> Router<AppState> {
             "/flicket-api/posts/{ticket_id}/{page}/",
             get(tickets::posts_page),
         )
-        .route("/flicket-api/user/{id}", get(users::get))
-        .route("/flicket-api/users", get(add_slash))
-        .route("/flicket-api/users/", get(users::list))
         .route("/flicket-api/department/{id}", get(reference::department))
         .route(
             "/flicket-api/departments",
@@ -126,19 +122,19 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET` of a collection's path without its trailing slash: a permanent redirect to it, as Flicket answered.
-async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
+pub(crate) async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     Redirect::permanent(&format!("{}/{query}", uri.path())).into_response()
 }
 
 /// The base URL of links and the default page size.
-struct Site {
-    base: String,
+pub(crate) struct Site {
+    pub(crate) base: String,
     per_page: i64,
 }
 
 impl Site {
-    async fn load(state: &AppState) -> Result<Self, ApiError> {
+    pub(crate) async fn load(state: &AppState) -> Result<Self, ApiError> {
         let site = settings::site(&state.pool).await?;
         Ok(Self {
             base: state.config.base_url.clone().unwrap_or(site.base_url),
@@ -147,12 +143,12 @@ impl Site {
     }
 
     /// The absolute URL of an API path (`ticket/1`, `tickets/`, …).
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{PREFIX}/{path}", self.base)
     }
 
     /// The page size asked for (`?per_page=`, at most 100); anything unreadable is the default, as in Flicket.
-    fn per_page(&self, query: &Params) -> i64 {
+    pub(crate) fn per_page(&self, query: &Params) -> i64 {
         query
             .int("per_page")
             .map_or(self.per_page, |n| n.clamp(1, MAX_PER_PAGE))
@@ -160,9 +156,9 @@ impl Site {
 }
 
 /// The query string, read leniently as Flicket did (an unreadable number is as good as absent).
-type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
-trait ParamsExt {
+pub(crate) trait ParamsExt {
     fn int(&self, key: &str) -> Option<i64>;
     fn text(&self, key: &str) -> Option<String>;
 }
@@ -219,7 +215,7 @@ fn date(d: DateTime<Utc>) -> String {
 }
 
 /// The person acting.
-fn actor(user: &ApiUser) -> Actor {
+pub(crate) fn actor(user: &ApiUser) -> Actor {
     Actor::from(&user.0)
 }
 
@@ -249,7 +245,7 @@ async fn keep_visible<T>(
 }
 
 /// Where the page number goes in a collection's links.
-enum Paging<'a> {
+pub(crate) enum Paging<'a> {
     /// `…/tickets/2/?per_page=50`: the path before the page number (`tickets/`).
     Path(&'a str),
     /// `…/departments/?page=2&per_page=50`: the collection's path (`departments/`).
@@ -276,7 +272,7 @@ struct Links {
 
 /// A page of a collection, as Flicket's `to_collection_dict` built it.
 #[derive(Serialize)]
-struct Collection<T> {
+pub(crate) struct Collection<T> {
     items: Vec<T>,
     _meta: Meta,
     _links: Links,
@@ -284,7 +280,7 @@ struct Collection<T> {
 
 impl<T> Collection<T> {
     /// `filters` are the query parameters kept in the links (`("topic_id", "1")`, …).
-    fn new(
+    pub(crate) fn new(
         site: &Site,
         paging: Paging<'_>,
         filters: &[(&str, String)],
@@ -327,11 +323,11 @@ fn slice<T>(all: Vec<T>, page: i64, per_page: i64) -> (Vec<T>, (i64, i64, i64)) 
 }
 
 /// The page asked for with `?page=` (default 1).
-fn query_page(query: &Params) -> i64 {
+pub(crate) fn query_page(query: &Params) -> i64 {
     query.int("page").unwrap_or(1).clamp(1, 1_000_000)
 }
 
 /// The offset of a page.
-fn offset(page: i64, per_page: i64) -> i64 {
+pub(crate) fn offset(page: i64, per_page: i64) -> i64 {
     (page - 1).saturating_mul(per_page)
 }
