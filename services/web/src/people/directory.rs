@@ -6,10 +6,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use flicket_core::domain::UserId;
 use flicket_core::permissions::{Actor, admin as rules};
-use flicket_core::repo::users::{self, DirectoryEntry, Profile};
+use flicket_core::repo::users::{self, Profile};
 
-use super::{ListQuery, search};
-use crate::admin::pager::Pager;
+use super::{Found, ListQuery, search};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::Id;
@@ -20,9 +19,7 @@ use crate::state::AppState;
 #[template(path = "users/list.html")]
 struct ListPage<'a> {
     ctx: &'a PageCtx,
-    users: Vec<DirectoryEntry>,
-    q: String,
-    pager: Pager,
+    found: Found,
     show_emails: bool,
 }
 
@@ -46,9 +43,7 @@ pub async fn list(
     let found = search(&state, &ctx, q, show_emails).await?;
     let page = ListPage {
         ctx: &ctx,
-        users: found.users,
-        q: found.q,
-        pager: found.pager,
+        found,
         show_emails,
     };
     Ok(render(&ctx, &state, &page))

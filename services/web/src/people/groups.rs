@@ -5,20 +5,18 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
+use axum::response::{IntoResponse, Response};
 use flicket_core::domain::{GroupId, UserId};
 use flicket_core::ops::OpResult;
 use flicket_core::ops::people::groups as ops;
 use flicket_core::repo::groups::{self, GroupRow, Member};
 use serde::Deserialize;
 
-use super::{acting, refusal};
-use crate::admin::guard::{AdminUser, ClientIp};
+use super::{AdminChange, refusal};
+use crate::admin::guard::AdminUser;
 use crate::error::AppError;
 use crate::extract::{Id, Ids};
-use crate::pages::{PageCtx, flash_cookie, render};
-use crate::run::run;
+use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -99,21 +97,16 @@ async fn group_page(
     Ok((status, render(ctx, state, &page)).into_response())
 }
 
-/// After a change: the group's page (or the list) with a message; a refusal is said on the group's page.
+/// After a change: the group's page with a message; a refusal is said on the group's page.
 async fn after<T>(
-    state: &AppState,
-    ctx: &PageCtx,
-    jar: CookieJar,
+    a: AdminChange,
     id: GroupId,
     outcome: OpResult<T>,
     done: &str,
 ) -> Result<Response, AppError> {
     match outcome {
-        Ok(_) => {
-            let jar = jar.add(flash_cookie(state, "success", done));
-            Ok((jar, Redirect::to(&format!("/admin/groups/{id}"))).into_response())
-        }
-        Err(e) => group_page(state, ctx, id, Some(refusal(ctx, e)?)).await,
+        Ok(_) => Ok(a.redirect("success", done, &format!("/admin/groups/{id}"))),
+        Err(e) => group_page(&a.state, &a.ctx, id, Some(refusal(&a.ctx, e)?)).await,
     }
 }
 
@@ -127,20 +120,15 @@ pub async fn list(
 }
 
 /// Creates a group.
-pub async fn create(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Form(form): Form<NameForm>,
-) -> Result<Response, AppError> {
-    let acting = acting(&admin.0, &ip);
-    match run(&state, async |c| ops::create_group(c, &acting, &form.name).await).await {
-        Ok(id) => after(&state, &ctx, jar, id, Ok(()), "admin-group-created").await,
+pub async fn create(a: AdminChange, Form(form): Form<NameForm>) -> Result<Response, AppError> {
+    match a
+        .run(async |c, acting| ops::create_group(c, acting, &form.name).await)
+        .await
+    {
+        Ok(id) => after(a, id, Ok(()), "admin-group-created").await,
         Err(e) => {
             let typed: String = form.name.chars().take(100).collect();
-            list_page(&state, &ctx, typed, Some(refusal(&ctx, e)?)).await
+            list_page(&a.state, &a.ctx, typed, Some(refusal(&a.ctx, e)?)).await
         }
     }
 }
@@ -157,72 +145,46 @@ pub async fn show(
 
 /// Renames a group (not a built-in one).
 pub async fn rename(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    a: AdminChange,
     Id(id): Id<GroupId>,
     Form(form): Form<NameForm>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&admin.0, &ip);
-    let outcome = run(&state, async |c| {
-        ops::rename_group(c, &acting, id, &form.name).await
-    })
-    .await;
-    after(&state, &ctx, jar, id, outcome, "admin-group-saved").await
+    let outcome = a
+        .run(async |c, acting| ops::rename_group(c, acting, id, &form.name).await)
+        .await;
+    after(a, id, outcome, "admin-group-saved").await
 }
 
 /// Deletes a group (not a built-in one); its memberships go with it.
-pub async fn delete(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Id(id): Id<GroupId>,
-) -> Result<Response, AppError> {
-    let acting = acting(&admin.0, &ip);
-    match run(&state, async |c| ops::delete_group(c, &acting, id).await).await {
-        Ok(()) => {
-            let jar = jar.add(flash_cookie(&state, "success", "admin-group-deleted"));
-            Ok((jar, Redirect::to("/admin/groups")).into_response())
-        }
-        Err(e) => after(&state, &ctx, jar, id, Err::<(), _>(e), "").await,
+pub async fn delete(a: AdminChange, Id(id): Id<GroupId>) -> Result<Response, AppError> {
+    match a
+        .run(async |c, acting| ops::delete_group(c, acting, id).await)
+        .await
+    {
+        Ok(()) => Ok(a.redirect("success", "admin-group-deleted", "/admin/groups")),
+        Err(e) => after(a, id, Err::<(), _>(e), "").await,
     }
 }
 
 /// Adds a member by user name.
 pub async fn add_member(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    a: AdminChange,
     Id(id): Id<GroupId>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&admin.0, &ip);
-    let outcome = run(&state, async |c| {
-        ops::add_member(c, &acting, id, &form.username).await
-    })
-    .await;
-    after(&state, &ctx, jar, id, outcome, "admin-group-saved").await
+    let outcome = a
+        .run(async |c, acting| ops::add_member(c, acting, id, &form.username).await)
+        .await;
+    after(a, id, outcome, "admin-group-saved").await
 }
 
 /// Removes a member; removing the last enabled admin from `admin` is refused.
 pub async fn remove_member(
-    State(state): State<AppState>,
-    admin: AdminUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
+    a: AdminChange,
     Ids(id, user_id): Ids<GroupId, UserId>,
 ) -> Result<Response, AppError> {
-    let acting = acting(&admin.0, &ip);
-    let outcome = run(&state, async |c| {
-        ops::remove_member(c, &acting, id, user_id).await
-    })
-    .await;
-    after(&state, &ctx, jar, id, outcome, "admin-group-saved").await
+    let outcome = a
+        .run(async |c, acting| ops::remove_member(c, acting, id, user_id).await)
+        .await;
+    after(a, id, outcome, "admin-group-saved").await
 }

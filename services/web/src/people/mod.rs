@@ -11,21 +11,27 @@ mod users_actions;
 mod users_save;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::middleware::from_fn;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use flicket_core::ops::{Acting, OpError};
+use axum_extra::extract::CookieJar;
+use flicket_core::ops::{Acting, Committed, OpError, OpResult};
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::Refusal;
 use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::users::{self as repo_users, DirectoryEntry};
 use serde::Deserialize;
+use sqlx::PgConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::admin::guard::AdminUser;
 use crate::admin::pager::Pager;
 use crate::error::AppError;
 use crate::http::ClientIp;
-use crate::pages::PageCtx;
+use crate::pages::{PageCtx, flash_cookie};
 use crate::state::AppState;
 
 /// The pages: the directory for signed-in people, and the admin pages behind [`crate::admin::guard::require_admin`].
@@ -79,6 +85,57 @@ pub fn compat_routes() -> Router<AppState> {
 /// Who makes an admin change, for the operations and the audit log.
 fn acting(user: &SessionUser, ip: &ClientIp) -> Acting {
     Acting::new(Actor::from(user), ip.0.clone())
+}
+
+/// Runs an operation of `acting` in its own transaction ([`crate::run::run`]).
+async fn run_as<T: Committed>(
+    state: &AppState,
+    acting: &Acting,
+    op: impl for<'c, 'a> AsyncFnOnce(&'c mut PgConnection, &'a Acting) -> OpResult<T>,
+) -> OpResult<T> {
+    crate::run::run(state, async |c| op(c, acting).await).await
+}
+
+/// A change asked for on the admin pages of people: who makes it (for the operations and the audit log), the page
+/// to answer with, and the cookies that carry the message of the next page.
+pub struct AdminChange {
+    state: AppState,
+    acting: Acting,
+    ctx: PageCtx,
+    jar: CookieJar,
+}
+
+impl FromRequestParts<AppState> for AdminChange {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let AdminUser(user) = AdminUser::from_request_parts(parts, state).await?;
+        let Ok(ip) = ClientIp::from_request_parts(parts, state).await;
+        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            acting: acting(&user, &ip),
+            ctx,
+            jar,
+        })
+    }
+}
+
+impl AdminChange {
+    /// Runs the operation in its own transaction.
+    async fn run<T: Committed>(
+        &self,
+        op: impl for<'c, 'a> AsyncFnOnce(&'c mut PgConnection, &'a Acting) -> OpResult<T>,
+    ) -> OpResult<T> {
+        run_as(&self.state, &self.acting, op).await
+    }
+
+    /// Redirects to `to` with a message (`kind`: `success` or `danger`; `key`: its fluent id).
+    fn redirect(self, kind: &str, key: &str, to: &str) -> Response {
+        let jar = self.jar.add(flash_cookie(&self.state, kind, key));
+        (jar, Redirect::to(to)).into_response()
+    }
 }
 
 /// An operation's refusal as a page shows it: the message of a wrong field or of a refused change, in the page's

@@ -6,13 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flicket_core::domain::{GroupId, UserId};
 use flicket_core::ops::people::users::AccountInput;
-use flicket_core::repo::users::DirectoryEntry;
 use flicket_core::repo::{groups, users};
 
-use super::{ListQuery, search};
+use super::{Found, ListQuery, search};
 use crate::admin::form::FormPairs;
 use crate::admin::guard::AdminUser;
-use crate::admin::pager::Pager;
 use crate::error::AppError;
 use crate::extract::Id;
 use crate::pages::{PageCtx, render};
@@ -22,9 +20,7 @@ use crate::state::AppState;
 #[template(path = "admin/users.html")]
 struct ListPage<'a> {
     ctx: &'a PageCtx,
-    users: Vec<DirectoryEntry>,
-    q: String,
-    pager: Pager,
+    found: Found,
 }
 
 /// Lists every account, filtered by user name, name or email.
@@ -35,13 +31,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, AppError> {
     let found = search(&state, &ctx, q, true).await?;
-    let page = ListPage {
-        ctx: &ctx,
-        users: found.users,
-        q: found.q,
-        pager: found.pager,
-    };
-    Ok(render(&ctx, &state, &page))
+    Ok(render(&ctx, &state, &ListPage { ctx: &ctx, found }))
 }
 
 /// A group as a checkbox.
@@ -172,7 +162,15 @@ pub(super) async fn form_again(
         ..typed_fields(form, user_id)
     };
     let ticked = ticked_groups(form);
-    form_page(state, ctx, f, &ticked, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+    form_page(
+        state,
+        ctx,
+        f,
+        &ticked,
+        errors,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// The edit form of an account.

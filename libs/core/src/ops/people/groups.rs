@@ -26,9 +26,7 @@ fn parse_name(typed: &str) -> OpResult<GroupName> {
 
 /// The group `id`, or `NotFound`.
 async fn group(conn: &mut PgConnection, id: GroupId) -> OpResult<GroupRow> {
-    groups::find(&mut *conn, id)
-        .await?
-        .ok_or(OpError::NotFound)
+    groups::find(&mut *conn, id).await?.ok_or(OpError::NotFound)
 }
 
 /// Why a group was not renamed or deleted: it does not exist, or it is built in.
@@ -75,7 +73,14 @@ pub async fn rename_group(
         return Err(untouched(conn, id).await);
     };
     let data = json!({ "before": old, "after": name.as_str() });
-    audit::record(conn, acting, "group.rename", &format!("group:{id}"), Some(data)).await?;
+    audit::record(
+        conn,
+        acting,
+        "group.rename",
+        &format!("group:{id}"),
+        Some(data),
+    )
+    .await?;
     Ok(())
 }
 

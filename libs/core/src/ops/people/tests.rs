@@ -139,7 +139,9 @@ async fn accounts_are_created_by_admins_only_with_free_names(pool: PgPool) {
         is_admin: None,
         is_super_user: None,
     };
-    let refused = create_user(&mut conn, &root, &new, named).await.unwrap_err();
+    let refused = create_user(&mut conn, &root, &new, named)
+        .await
+        .unwrap_err();
     assert_eq!(field_of(refused), ("groups", "api-error-unknown-group"));
 
     let super_user = Memberships::Named {
@@ -147,19 +149,27 @@ async fn accounts_are_created_by_admins_only_with_free_names(pool: PgPool) {
         is_admin: None,
         is_super_user: Some(true),
     };
-    let grace = create_user(&mut conn, &root, &new, super_user).await.unwrap();
-    let groups: Vec<GroupId> = crate::repo::groups::of_user(&mut *conn, grace).await.unwrap();
+    let grace = create_user(&mut conn, &root, &new, super_user)
+        .await
+        .unwrap();
+    let groups: Vec<GroupId> = crate::repo::groups::of_user(&mut *conn, grace)
+        .await
+        .unwrap();
     assert_eq!(groups, [group_named(&mut conn, "super_user").await]);
 
     let again = check_new_account(&input("GRACE", "other@example.com"), PASSWORD)
         .ok()
         .unwrap();
-    let taken = create_user(&mut conn, &root, &again, none).await.unwrap_err();
+    let taken = create_user(&mut conn, &root, &again, none)
+        .await
+        .unwrap_err();
     assert_eq!(field_of(taken), ("username", "error-username-taken"));
     let again = check_new_account(&input("grace2", "Grace@Example.com"), PASSWORD)
         .ok()
         .unwrap();
-    let taken = create_user(&mut conn, &root, &again, none).await.unwrap_err();
+    let taken = create_user(&mut conn, &root, &again, none)
+        .await
+        .unwrap_err();
     assert_eq!(field_of(taken), ("email", "error-email-taken"));
     assert_eq!(
         audit_actions(&mut conn).await,
@@ -176,9 +186,16 @@ async fn changes_keep_names_unique_and_an_enabled_admin(pool: PgPool) {
     let admin = group_named(&mut conn, "admin").await;
 
     let fields = check_account(&input("ada", "root@example.com")).unwrap();
-    let taken = update_user(&mut conn, &root, ada, &fields, Memberships::Exactly(&[]), None)
-        .await
-        .unwrap_err();
+    let taken = update_user(
+        &mut conn,
+        &root,
+        ada,
+        &fields,
+        Memberships::Exactly(&[]),
+        None,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(field_of(taken), ("email", "error-email-taken"));
 
     let mine = check_account(&input("root", "root@example.com")).unwrap();
@@ -214,12 +231,26 @@ async fn changes_keep_names_unique_and_an_enabled_admin(pool: PgPool) {
 
     // Disabled and enabled through the change, each with its own audit entry.
     let renamed = check_account(&input("ada.l", "ada.l@example.com")).unwrap();
-    update_user(&mut conn, &root, ada, &renamed, Memberships::Exactly(&[]), Some(true))
-        .await
-        .unwrap();
-    update_user(&mut conn, &root, ada, &renamed, Memberships::Exactly(&[]), Some(false))
-        .await
-        .unwrap();
+    update_user(
+        &mut conn,
+        &root,
+        ada,
+        &renamed,
+        Memberships::Exactly(&[]),
+        Some(true),
+    )
+    .await
+    .unwrap();
+    update_user(
+        &mut conn,
+        &root,
+        ada,
+        &renamed,
+        Memberships::Exactly(&[]),
+        Some(false),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         audit_actions(&mut conn).await,
         [
@@ -238,9 +269,15 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
     let ada = acting(&mut conn, "ada", false).await;
     let me = root.user_id();
     let refused = disable_user(&mut conn, &root, me).await.unwrap_err();
-    assert_eq!(refusal_of(refused), Refusal::Conflict("error-cannot-remove-self"));
+    assert_eq!(
+        refusal_of(refused),
+        Refusal::Conflict("error-cannot-remove-self")
+    );
     let refused = delete_user(&mut conn, &root, me).await.unwrap_err();
-    assert_eq!(refusal_of(refused), Refusal::Conflict("error-cannot-remove-self"));
+    assert_eq!(
+        refusal_of(refused),
+        Refusal::Conflict("error-cannot-remove-self")
+    );
     let refused = delete_user(&mut conn, &ada, me).await.unwrap_err();
     assert_eq!(refusal_of(refused), Refusal::Forbidden);
 
@@ -251,7 +288,9 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
         .execute(&mut *conn)
         .await
         .unwrap();
-    let refused = enable_user(&mut conn, &other, ada.user_id()).await.unwrap_err();
+    let refused = enable_user(&mut conn, &other, ada.user_id())
+        .await
+        .unwrap_err();
     assert_eq!(refusal_of(refused), Refusal::Forbidden);
 
     sqlx::query(
@@ -264,7 +303,9 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
     .execute(&mut *conn)
     .await
     .unwrap();
-    let owner = delete_user(&mut conn, &root, ada.user_id()).await.unwrap_err();
+    let owner = delete_user(&mut conn, &root, ada.user_id())
+        .await
+        .unwrap_err();
     let OpError::Conflict(m) = owner else {
         panic!("not a conflict: {owner:?}");
     };
@@ -287,7 +328,10 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
     let refused = send_reset(&mut conn, &root, &[7; 32], other.user_id())
         .await
         .unwrap_err();
-    assert_eq!(refusal_of(refused), Refusal::Conflict("error-reset-disabled-user"));
+    assert_eq!(
+        refusal_of(refused),
+        Refusal::Conflict("error-reset-disabled-user")
+    );
     assert_eq!(
         audit_actions(&mut conn).await,
         [
@@ -317,9 +361,15 @@ async fn groups_have_free_names_and_keep_an_enabled_admin(pool: PgPool) {
     let builtin = rename_group(&mut conn, &root, admin, "Bosses")
         .await
         .unwrap_err();
-    assert_eq!(refusal_of(builtin), Refusal::Conflict("error-group-builtin"));
+    assert_eq!(
+        refusal_of(builtin),
+        Refusal::Conflict("error-group-builtin")
+    );
     let builtin = delete_group(&mut conn, &root, admin).await.unwrap_err();
-    assert_eq!(refusal_of(builtin), Refusal::Conflict("error-group-builtin"));
+    assert_eq!(
+        refusal_of(builtin),
+        Refusal::Conflict("error-group-builtin")
+    );
     let missing = delete_group(&mut conn, &root, GroupId(999_999))
         .await
         .unwrap_err();
@@ -340,7 +390,9 @@ async fn groups_have_free_names_and_keep_an_enabled_admin(pool: PgPool) {
     remove_member(&mut conn, &root, helpers, ada.user_id())
         .await
         .unwrap();
-    rename_group(&mut conn, &root, helpers, "Aides").await.unwrap();
+    rename_group(&mut conn, &root, helpers, "Aides")
+        .await
+        .unwrap();
     delete_group(&mut conn, &root, helpers).await.unwrap();
     let (g, u) = (helpers, ada.user_id());
     assert_eq!(

@@ -330,7 +330,14 @@ pub async fn disable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) 
     removable(acting, id)?;
     lock_admins(conn, acting).await?;
     let user = target(conn, id).await?;
-    switch(conn, acting, id, &format!("user:{id} {}", user.username), true).await
+    switch(
+        conn,
+        acting,
+        id,
+        &format!("user:{id} {}", user.username),
+        true,
+    )
+    .await
 }
 
 /// Enables an account again (audit `user.enable`); its former sessions and tokens stay ended.
@@ -339,7 +346,14 @@ pub async fn enable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -
     admins_only(acting)?;
     lock_admins(conn, acting).await?;
     let user = target(conn, id).await?;
-    switch(conn, acting, id, &format!("user:{id} {}", user.username), false).await
+    switch(
+        conn,
+        acting,
+        id,
+        &format!("user:{id} {}", user.username),
+        false,
+    )
+    .await
 }
 
 /// A deleted account's avatar file, which the caller deletes once the deletion is committed (avatars are not the
@@ -372,7 +386,11 @@ fn owns(owned: user_admin::Ownership) -> OpError {
 /// conflict saying what it owns (disabling it is the way out). Not one's own account, and never the last enabled
 /// admin.
 #[tracing::instrument(skip_all, fields(user.id = %id), err)]
-pub async fn delete_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -> OpResult<Deleted> {
+pub async fn delete_user(
+    conn: &mut PgConnection,
+    acting: &Acting,
+    id: UserId,
+) -> OpResult<Deleted> {
     removable(acting, id)?;
     lock_admins(conn, acting).await?;
     let user = target(conn, id).await?;

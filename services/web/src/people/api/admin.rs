@@ -23,8 +23,7 @@ use crate::api::error::ApiErrorBody;
 use crate::api::{ApiError, ApiUser};
 use crate::extract::ApiId;
 use crate::http::ClientIp;
-use crate::people::acting;
-use crate::run::run;
+use crate::people::{acting, run_as};
 use crate::state::AppState;
 
 /// A new account.
@@ -94,6 +93,19 @@ fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v).map_err(|r| ApiError::from_json(&r))
 }
 
+/// The groups asked for: by name (or the current ones), then the roles on top.
+fn memberships(
+    groups: &Option<Vec<String>>,
+    is_admin: Option<bool>,
+    is_super_user: Option<bool>,
+) -> Memberships<'_> {
+    Memberships::Named {
+        names: groups.as_deref(),
+        is_admin,
+        is_super_user,
+    }
+}
+
 /// One 422 listing every wrong field.
 fn invalid(problems: Vec<FieldError>) -> ApiError {
     let fields: BTreeMap<String, String> = problems
@@ -134,14 +146,10 @@ pub async fn create(
         locale: b.locale.as_deref().unwrap_or("en"),
     };
     let new = ops::check_new_account(&input, &b.password).map_err(invalid)?;
-    let memberships = Memberships::Named {
-        names: b.groups.as_deref(),
-        is_admin: b.is_admin,
-        is_super_user: b.is_super_user,
-    };
+    let groups = memberships(&b.groups, b.is_admin, b.is_super_user);
     let acting = acting(&user, &ip);
-    let id = run(&state, async |c| {
-        ops::create_user(c, &acting, &new, memberships).await
+    let id = run_as(&state, &acting, async |c, a| {
+        ops::create_user(c, a, &new, groups).await
     })
     .await?;
     let location = format!("/api/v1/users/{id}");
@@ -183,14 +191,10 @@ pub async fn update(
         locale: b.locale.as_deref().unwrap_or(&before.locale),
     };
     let fields = ops::check_account(&input).map_err(invalid)?;
-    let memberships = Memberships::Named {
-        names: b.groups.as_deref(),
-        is_admin: b.is_admin,
-        is_super_user: b.is_super_user,
-    };
+    let groups = memberships(&b.groups, b.is_admin, b.is_super_user);
     let acting = acting(&user, &ip);
-    run(&state, async |c| {
-        ops::update_user(c, &acting, id, &fields, memberships, b.disabled).await
+    run_as(&state, &acting, async |c, a| {
+        ops::update_user(c, a, id, &fields, groups, b.disabled).await
     })
     .await?;
     Ok(Json(shown(&state, id).await?))
