@@ -109,18 +109,20 @@ pub fn router(state: AppState) -> Router {
     let api_v1 = utoipa_axum::router::OpenApiRouter::new()
         .merge(crate::api::v1_routes())
         .merge(crate::signin::api_routes())
-        .merge(crate::catalog::api_routes());
+        .merge(crate::catalog::api_routes())
+        .merge(crate::people::api_routes());
     let api_compat = Router::new()
         .merge(crate::api_compat::routes())
         .merge(crate::signin::compat_routes())
-        .merge(crate::catalog::compat_routes());
+        .merge(crate::catalog::compat_routes())
+        .merge(crate::people::compat_routes());
     let pages = Router::new()
         .route("/", get(pages::dashboard::show))
         .merge(crate::signin::routes())
         .route("/language", post(pages::language::switch))
         .merge(crate::listing::routes())
         .merge(crate::tickets::routes())
-        .merge(crate::users::routes())
+        .merge(crate::people::routes())
         .merge(crate::account::routes())
         .merge(crate::catalog::routes())
         .merge(crate::admin::routes())

@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod people;
 pub mod settings;
 pub mod tokens;
 

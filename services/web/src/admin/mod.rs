@@ -5,14 +5,10 @@
 
 pub mod audit;
 pub mod form;
-pub mod groups;
 pub mod guard;
 pub mod home;
 pub mod pager;
 mod test_email;
-pub mod users;
-mod users_actions;
-mod users_save;
 
 use axum::Router;
 use axum::middleware::from_fn;
@@ -24,28 +20,6 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(home::show))
-        .route("/admin/users", get(users::list).post(users_save::create))
-        .route("/admin/users/new", get(users::new_form))
-        .route(
-            "/admin/users/{id}",
-            get(users::edit_form).post(users_save::update),
-        )
-        .route("/admin/users/{id}/disable", post(users_actions::disable))
-        .route("/admin/users/{id}/enable", post(users_actions::enable))
-        .route("/admin/users/{id}/delete", post(users_actions::delete))
-        .route(
-            "/admin/users/{id}/reset-password",
-            post(users_actions::send_reset),
-        )
-        .route("/admin/groups", get(groups::list).post(groups::create))
-        .route("/admin/groups/{id}", get(groups::show))
-        .route("/admin/groups/{id}/rename", post(groups::rename))
-        .route("/admin/groups/{id}/delete", post(groups::delete))
-        .route("/admin/groups/{id}/members", post(groups::add_member))
-        .route(
-            "/admin/groups/{id}/members/{user_id}/remove",
-            post(groups::remove_member),
-        )
         .route("/admin/settings/test-email", post(test_email::send))
         .route("/admin/settings/test-email/{id}", get(test_email::status))
         // Unknown admin paths go through the guard too: an anonymous visitor or a non-admin learns nothing.

@@ -1,7 +1,6 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens (never with the session cookie, so it cannot be
 //! driven cross-site), described by an OpenAPI 3.1 document generated from the code.
 
-mod admin_users;
 mod attachments;
 mod auth;
 mod body;
@@ -12,7 +11,6 @@ mod ticket_actions;
 mod ticket_edit;
 mod ticket_view;
 mod tickets;
-mod users;
 
 use std::sync::Arc;
 
@@ -100,8 +98,6 @@ pub fn v1_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ticket_actions::close))
         .routes(routes!(ticket_actions::reopen))
         .routes(routes!(ticket_actions::assign))
-        .routes(routes!(users::list, admin_users::create))
-        .routes(routes!(users::get, admin_users::update))
 }
 
 /// The API documentation's policy ([`crate::http::DOCS_CSP`]).

@@ -10,7 +10,6 @@
 
 mod records;
 mod tickets;
-mod users;
 
 use std::collections::HashMap;
 
@@ -51,9 +50,6 @@ pub fn routes() -> Router<AppState> {
             "/flicket-api/posts/{ticket_id}/{page}/",
             get(tickets::posts_page),
         )
-        .route("/flicket-api/user/{id}", get(users::get))
-        .route("/flicket-api/users", get(add_slash))
-        .route("/flicket-api/users/", get(users::list))
         .route("/flicket-api/subscription/{id}", get(records::subscription))
         .route("/flicket-api/subscriptions", get(add_slash))
         .route("/flicket-api/subscriptions/", get(records::subscriptions))
@@ -95,7 +91,7 @@ pub(crate) async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
 
 /// The base URL of links and the default page size.
 pub(crate) struct Site {
-    base: String,
+    pub(crate) base: String,
     per_page: i64,
 }
 
@@ -181,7 +177,7 @@ fn date(d: DateTime<Utc>) -> String {
 }
 
 /// The person acting.
-fn actor(user: &ApiUser) -> Actor {
+pub(crate) fn actor(user: &ApiUser) -> Actor {
     Actor::from(&user.0)
 }
 

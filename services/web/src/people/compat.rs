@@ -2,14 +2,17 @@
 //! their own account), as in `/api/v1/users`; to everyone else `email` is null.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use flicket_core::domain::UserId;
 use flicket_core::permissions::admin::can_see_emails;
 use flicket_core::repo::users;
 use serde::Serialize;
 
-use super::{Collection, Paging, Params, ParamsExt as _, Site, actor, offset, path_id, query_page};
 use crate::api::{ApiError, ApiUser};
+use crate::api_compat::{
+    Collection, Paging, Params, ParamsExt as _, Site, actor, offset, query_page,
+};
+use crate::extract::ApiId;
 use crate::state::AppState;
 
 /// A user's `links`.
@@ -78,9 +81,8 @@ impl User {
 pub async fn get(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<UserId>,
 ) -> Result<Json<User>, ApiError> {
-    let id = UserId(path_id(&id)?);
     let p = users::profile(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;

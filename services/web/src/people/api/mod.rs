@@ -1,8 +1,10 @@
 //! `/api/v1/users`: the directory, as the UI's `/users`. Email addresses are shown to admins and super users (and to
 //! a person for their own account), and only they can search by email.
 
+pub(super) mod admin;
+
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
 use flicket_core::domain::UserId;
 use flicket_core::permissions::{Actor, admin as rules};
@@ -10,9 +12,10 @@ use flicket_core::repo::users::{self, DirectoryEntry, Profile};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::error::ApiErrorBody;
-use super::pagination::{Page, PageParams};
-use super::{ApiError, ApiUser, parse_id, site};
+use crate::api::error::ApiErrorBody;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::{ApiError, ApiUser, site};
+use crate::extract::ApiId;
 use crate::state::AppState;
 
 /// A person.
@@ -126,9 +129,8 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<UserId>,
 ) -> Result<Json<User>, ApiError> {
-    let id: UserId = parse_id(&id)?;
     let p = users::profile(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
