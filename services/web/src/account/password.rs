@@ -3,18 +3,16 @@
 
 use axum::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
-use flicket_core::accounts::{self, credentials};
-use flicket_core::password as hashing;
-use flicket_core::repo::users;
+use flicket_core::ops::account::{self, NewPassword};
 use serde::Deserialize;
 
-use super::{check_current_password, page};
+use super::{Which, acting, answer};
 use crate::admin::guard::ClientIp;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::{PageCtx, flash_cookie};
+use crate::pages::PageCtx;
 use crate::state::AppState;
 
 /// The password form.
@@ -37,35 +35,19 @@ pub async fn change(
     jar: CookieJar,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
-    let fail = |key: &str| page(&state, &ctx, &user, None, vec![], vec![ctx.t(key)]);
-    if let Err(refusal) = check_current_password(&state, &user, &ip, &form.current_password).await?
-    {
-        return Ok(refusal.apply(fail(refusal.key()).await?));
-    }
-    let profile = users::profile(&state.pool, user.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let new =
-        match accounts::parse_new_password(&form.new_password, &profile.username, &profile.email) {
-            Ok(p) => p,
-            Err(e) => return fail(e.key).await,
-        };
-    if form.new_password != form.new_password_confirm {
-        return fail("error-password-mismatch").await;
-    }
-    let new_hash = hashing::hash(new.secret())
-        .await
-        .map_err(anyhow::Error::from)?;
-    let mut tx = state.pool.begin().await?;
-    let ended =
-        credentials::set_password(&mut tx, user.user_id, &new_hash, Some(user.session_id)).await?;
-    tx.commit().await?;
-    tracing::info!(
-        user.id = user.user_id.0,
-        other_sessions_ended = ended.sessions,
-        api_tokens_revoked = ended.api_tokens,
-        "password changed"
-    );
-    let jar = jar.add(flash_cookie(&state, "success", "account-password-changed"));
-    Ok((jar, Redirect::to("/account")).into_response())
+    let new = NewPassword {
+        new_password: &form.new_password,
+        new_password_confirm: &form.new_password_confirm,
+    };
+    let acting = acting(&user, &ip);
+    let result = account::change_password(
+        &state.pool,
+        &acting,
+        user.session_id,
+        &form.current_password,
+        &new,
+    )
+    .await;
+    let on = (&state, &ctx, &user, jar);
+    answer(on, Which::Password, None, result, "account-password-changed").await
 }

@@ -347,3 +347,74 @@ async fn avatars_are_images_only_and_served_as_attachments(pool: PgPool) {
     assert_eq!(left, 0, "the file is gone too");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The operation's field error reaches its field: the message stands under the input it is about, which points to
+/// it (`aria-describedby`, `aria-invalid`), on the password form, the profile form and the reset forms.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn messages_stand_under_the_field_they_are_about(pool: PgPool) {
+    let ada = app_as(&pool, Role::User, "ada").await;
+    let cases: [(&str, Vec<(&str, &str)>, &str, &str); 4] = [
+        (
+            "/account/password",
+            vec![
+                ("current_password", "wrong password!"),
+                ("new_password", "a brand new passphrase"),
+                ("new_password_confirm", "a brand new passphrase"),
+            ],
+            "current_password",
+            "not correct",
+        ),
+        (
+            "/account/password",
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "qwertyuiop"),
+                ("new_password_confirm", "qwertyuiop"),
+            ],
+            "new_password",
+            "most common",
+        ),
+        (
+            "/account/password",
+            vec![
+                ("current_password", PASSWORD),
+                ("new_password", "a brand new passphrase"),
+                ("new_password_confirm", "another one"),
+            ],
+            "new_password_confirm",
+            "different",
+        ),
+        (
+            "/account",
+            profile("GRACE@example.com", ""),
+            "profile-current-password",
+            "not correct",
+        ),
+    ];
+    for (path, fields, id, text) in cases {
+        let resp = post(&ada, path, &fields).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{id}");
+        let html = resp.text().await.unwrap();
+        let input = html
+            .split(&format!("<input id=\"{id}\""))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no #{id}"));
+        let tag = input.split('>').next().unwrap();
+        assert!(tag.contains("aria-invalid=\"true\""), "{id}: {tag}");
+        assert!(
+            tag.contains(&format!("aria-describedby=\"{id}-error")),
+            "{id}: {tag}"
+        );
+        let message = format!("<small id=\"{id}-error\" class=\"error\">");
+        let after = html.split(&message).nth(1).unwrap_or_else(|| panic!("{id}"));
+        assert!(after.split("</small>").next().unwrap().contains(text), "{id}");
+        assert_eq!(html.matches("aria-invalid").count(), 1, "{id}: one field");
+    }
+
+    let app = spawn_app(pool.clone()).await;
+    let resp = post(&app, "/password-reset", &[("email", "nobody")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    assert!(html.contains("aria-describedby=\"email-error\""));
+    assert!(html.contains("<small id=\"email-error\" class=\"error\">Please enter a valid email address.</small>"));
+}
