@@ -45,17 +45,17 @@ async fn check_current_password(pool: &PgPool, acting: &Acting, raw: &str) -> Op
     }
 }
 
-/// The profile form, as typed.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ProfileInput<'a> {
+/// The profile form, as typed (and shown again with its messages).
+#[derive(Debug, Clone, Default)]
+pub struct ProfileInput {
     /// Display name.
-    pub name: &'a str,
+    pub name: String,
     /// Email.
-    pub email: &'a str,
+    pub email: String,
     /// Job title.
-    pub job_title: &'a str,
+    pub job_title: String,
     /// Locale code.
-    pub locale: &'a str,
+    pub locale: String,
     /// Does not want the digest.
     pub digest_opt_out: bool,
 }
@@ -71,7 +71,7 @@ pub struct ProfileChange {
 }
 
 /// Checks the typed profile; on error, every field that is wrong (the form shows them all at once).
-pub fn check_profile(input: &ProfileInput<'_>) -> Result<ProfileChange, Vec<FieldError>> {
+pub fn check_profile(input: &ProfileInput) -> Result<ProfileChange, Vec<FieldError>> {
     let mut errors = vec![];
     let mut check = |field, r: Result<(), &'static str>| {
         if let Err(key) = r {
@@ -81,13 +81,16 @@ pub fn check_profile(input: &ProfileInput<'_>) -> Result<ProfileChange, Vec<Fiel
             });
         }
     };
-    let name = PersonName::parse(input.name);
+    let name = PersonName::parse(&input.name);
     check("name", name.as_ref().map(|_| ()).map_err(|e| e.key));
-    let email = Email::parse(input.email);
+    let email = Email::parse(&input.email);
     check("email", email.as_ref().map(|_| ()).map_err(|e| e.key));
-    let job_title = JobTitle::parse(input.job_title);
-    check("job_title", job_title.as_ref().map(|_| ()).map_err(|e| e.key));
-    let locale = Locale::from_code(input.locale);
+    let job_title = JobTitle::parse(&input.job_title);
+    check(
+        "job_title",
+        job_title.as_ref().map(|_| ()).map_err(|e| e.key),
+    );
+    let locale = Locale::from_code(&input.locale);
     check("locale", locale.map(|_| ()).ok_or("error-locale-invalid"));
     match (name, email, job_title, locale) {
         (Ok(name), Ok(email), Ok(job_title), Some(locale)) => Ok(ProfileChange {
@@ -287,11 +290,17 @@ impl Committed for Replaced {
 }
 
 /// Sets the avatar of `user_id` to a file already stored under `name` (from [`new_avatar_name`]).
-pub async fn set_avatar(conn: &mut PgConnection, user_id: UserId, name: &str) -> OpResult<Replaced> {
+pub async fn set_avatar(
+    conn: &mut PgConnection,
+    user_id: UserId,
+    name: &str,
+) -> OpResult<Replaced> {
     if !avatar_name_ok(name) {
         return Err(OpError::field("avatar", "error-avatar-type"));
     }
-    Ok(Replaced(users::set_avatar(conn, user_id, Some(name)).await?))
+    Ok(Replaced(
+        users::set_avatar(conn, user_id, Some(name)).await?,
+    ))
 }
 
 /// Removes the avatar of `user_id`.
@@ -318,18 +327,18 @@ mod tests {
     #[test]
     fn every_wrong_profile_field_is_named() {
         let good = ProfileInput {
-            name: "Ada Lovelace",
-            email: "ada@example.com",
-            job_title: "Analyst",
-            locale: "fr",
+            name: "Ada Lovelace".into(),
+            email: "ada@example.com".into(),
+            job_title: "Analyst".into(),
+            locale: "fr".into(),
             digest_opt_out: true,
         };
         assert!(check_profile(&good).is_ok());
         let bad = ProfileInput {
-            name: "",
-            email: "not-an-address",
-            job_title: &"x".repeat(65),
-            locale: "de",
+            name: "".into(),
+            email: "not-an-address".into(),
+            job_title: "x".repeat(65),
+            locale: "de".into(),
             digest_opt_out: false,
         };
         assert_eq!(
@@ -342,7 +351,7 @@ mod tests {
             ]
         );
         let one = ProfileInput {
-            email: "ada@",
+            email: "ada@".into(),
             ..good
         };
         assert_eq!(

@@ -92,7 +92,11 @@ pub async fn upload(
     tokio::fs::write(dir.join(&name), &data)
         .await
         .map_err(anyhow::Error::from)?;
-    match run(&state, async |c| account::set_avatar(c, user.user_id, &name).await).await {
+    match run(&state, async |c| {
+        account::set_avatar(c, user.user_id, &name).await
+    })
+    .await
+    {
         Ok(old) => Ok(replaced(&state, jar, old, "account-avatar-saved").await),
         Err(e) => {
             remove_file(&state, &name).await;
@@ -107,9 +111,11 @@ pub async fn remove(
     CurrentUser(user): CurrentUser,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
-    let old = run(&state, async |c| account::remove_avatar(c, user.user_id).await)
-        .await
-        .map_err(failed)?;
+    let old = run(&state, async |c| {
+        account::remove_avatar(c, user.user_id).await
+    })
+    .await
+    .map_err(failed)?;
     Ok(replaced(&state, jar, old, "account-avatar-removed").await)
 }
 

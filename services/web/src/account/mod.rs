@@ -10,22 +10,22 @@ pub mod reset_queue;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use flicket_core::ops::account::{self, MAX_AVATAR_BYTES, ProfileInput};
 use flicket_core::ops::{Acting, FieldError, OpError};
 use flicket_core::permissions::Actor;
-use flicket_core::permissions::tickets::Refusal;
 use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::users::{self, Profile};
 use serde::Deserialize;
 
-use crate::admin::guard::ClientIp;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::http::ClientIp;
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
 
@@ -82,8 +82,7 @@ impl Said {
 fn failed(e: OpError) -> AppError {
     match e {
         OpError::NotFound => AppError::NotFound,
-        OpError::Refused(Refusal::Forbidden) => AppError::Forbidden,
-        OpError::Refused(Refusal::Conflict(key)) => AppError::BadRequest(key),
+        OpError::Refused(_) => AppError::Forbidden,
         OpError::Conflict(m) | OpError::Invalid(FieldError { message: m, .. }) => {
             AppError::BadRequest(m.key)
         }
@@ -100,23 +99,32 @@ fn back(state: &AppState, jar: CookieJar, kind: &str, key: &str) -> Response {
         .into_response()
 }
 
-/// Who changes their own account.
-fn acting(user: &SessionUser, ip: &ClientIp) -> Acting {
-    Acting::new(Actor::from(user), ip.0.clone())
+/// A change of one's own account as its handlers need it: the person signed in (or the sign-in page), who acts
+/// (with the client's address, which the sign-in limiter counts), the page and the cookies.
+pub struct Own {
+    state: AppState,
+    user: SessionUser,
+    acting: Acting,
+    ctx: PageCtx,
+    jar: CookieJar,
 }
 
-/// The values of the profile form.
-pub struct Fields {
-    /// Display name.
-    pub name: String,
-    /// Email.
-    pub email: String,
-    /// Job title.
-    pub job_title: String,
-    /// Locale code.
-    pub locale: String,
-    /// Opted out of the digest.
-    pub digest_opt_out: bool,
+impl FromRequestParts<AppState> for Own {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
+        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            acting: Acting::new(Actor::from(&user), ip),
+            user,
+            ctx,
+            jar,
+        })
+    }
 }
 
 /// Which of the page's two forms a message belongs to.
@@ -131,7 +139,7 @@ enum Which {
 pub(crate) struct AccountPage<'a> {
     pub ctx: &'a PageCtx,
     pub p: Profile,
-    pub f: Fields,
+    pub f: ProfileInput,
     pub profile: Said,
     pub password: Said,
 }
@@ -141,14 +149,14 @@ async fn page(
     state: &AppState,
     ctx: &PageCtx,
     user: &SessionUser,
-    typed: Option<Fields>,
+    typed: Option<ProfileInput>,
     which: Which,
     said: Said,
 ) -> Result<Response, AppError> {
     let p = users::profile(&state.pool, user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let f = typed.unwrap_or_else(|| Fields {
+    let f = typed.unwrap_or_else(|| ProfileInput {
         name: p.name.clone(),
         email: p.email.clone(),
         job_title: p.job_title.clone(),
@@ -178,21 +186,21 @@ async fn page(
 /// operation's message under its field (429 when it is the sign-in limiter's, as signing in answers), or the error
 /// page.
 async fn answer<T>(
-    (state, ctx, user, jar): (&AppState, &PageCtx, &SessionUser, CookieJar),
+    own: Own,
     which: Which,
-    typed: Option<Fields>,
+    typed: Option<ProfileInput>,
     result: Result<T, OpError>,
     done: &str,
 ) -> Result<Response, AppError> {
     let e = match result {
-        Ok(_) => return Ok(back(state, jar, "success", done)),
+        Ok(_) => return Ok(back(&own.state, own.jar, "success", done)),
         Err(e) => e,
     };
     let Some(field) = e.field_error() else {
         return Err(failed(e));
     };
-    let said = Said::of(ctx, Some(field));
-    let mut resp = page(state, ctx, user, typed, which, said).await?;
+    let said = Said::of(&own.ctx, Some(field));
+    let mut resp = page(&own.state, &own.ctx, &own.user, typed, which, said).await?;
     if account::is_limited(&e) {
         *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
     }
@@ -225,38 +233,33 @@ pub struct ProfileForm {
 }
 
 /// Saves the profile; changing the email needs the current password (ASVS 7.5.1).
-pub async fn save(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Form(form): Form<ProfileForm>,
-) -> Result<Response, AppError> {
+pub async fn save(own: Own, Form(form): Form<ProfileForm>) -> Result<Response, AppError> {
     let input = ProfileInput {
-        name: &form.name,
-        email: &form.email,
-        job_title: &form.job_title,
-        locale: &form.locale,
+        name: form.name,
+        email: form.email,
+        job_title: form.job_title,
+        locale: form.locale,
         digest_opt_out: form.digest_opt_out.is_some(),
     };
-    let typed = Fields {
-        name: form.name.chars().take(120).collect(),
-        email: form.email.chars().take(300).collect(),
-        job_title: form.job_title.chars().take(128).collect(),
-        locale: form.locale.chars().take(8).collect(),
-        digest_opt_out: input.digest_opt_out,
-    };
+    // Shown again as typed, within bounds.
+    let mut typed = input.clone();
+    for (text, most) in [
+        (&mut typed.name, 120),
+        (&mut typed.email, 300),
+        (&mut typed.job_title, 128),
+        (&mut typed.locale, 8),
+    ] {
+        *text = text.chars().take(most).collect();
+    }
     let change = match account::check_profile(&input) {
         Ok(change) => change,
         Err(errors) => {
-            let said = Said::of(&ctx, &errors);
-            return page(&state, &ctx, &user, Some(typed), Which::Profile, said).await;
+            let said = Said::of(&own.ctx, &errors);
+            let typed = Some(typed);
+            return page(&own.state, &own.ctx, &own.user, typed, Which::Profile, said).await;
         }
     };
-    let acting = acting(&user, &ip);
-    let result =
-        account::update_profile(&state.pool, &acting, &change, &form.current_password).await;
-    let on = (&state, &ctx, &user, jar);
-    answer(on, Which::Profile, Some(typed), result, "account-saved").await
+    let (pool, password) = (&own.state.pool, &form.current_password);
+    let result = account::update_profile(pool, &own.acting, &change, password).await;
+    answer(own, Which::Profile, Some(typed), result, "account-saved").await
 }

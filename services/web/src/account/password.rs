@@ -2,18 +2,12 @@
 //! password policy; every API token of the user is revoked and every other session signed out, this one stays.
 
 use axum::Form;
-use axum::extract::State;
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use flicket_core::ops::account::{self, NewPassword};
 use serde::Deserialize;
 
-use super::{Which, acting, answer};
-use crate::admin::guard::ClientIp;
-use crate::auth::CurrentUser;
+use super::{Own, Which, answer};
 use crate::error::AppError;
-use crate::pages::PageCtx;
-use crate::state::AppState;
 
 /// The password form.
 #[derive(Deserialize)]
@@ -27,27 +21,20 @@ pub struct PasswordForm {
 }
 
 /// Changes the password.
-pub async fn change(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response, AppError> {
+pub async fn change(own: Own, Form(form): Form<PasswordForm>) -> Result<Response, AppError> {
     let new = NewPassword {
         new_password: &form.new_password,
         new_password_confirm: &form.new_password_confirm,
     };
-    let acting = acting(&user, &ip);
-    let result = account::change_password(
-        &state.pool,
-        &acting,
-        user.session_id,
-        &form.current_password,
-        &new,
+    let keep = own.user.session_id;
+    let (pool, current) = (&own.state.pool, &form.current_password);
+    let result = account::change_password(pool, &own.acting, keep, current, &new).await;
+    answer(
+        own,
+        Which::Password,
+        None,
+        result,
+        "account-password-changed",
     )
-    .await;
-    let on = (&state, &ctx, &user, jar);
-    answer(on, Which::Password, None, result, "account-password-changed").await
+    .await
 }

@@ -66,7 +66,13 @@ pub struct ResetForm {
     new_password_confirm: String,
 }
 
-fn request_page(state: &AppState, ctx: &PageCtx, email: String, said: Said, sent: bool) -> Response {
+fn request_page(
+    state: &AppState,
+    ctx: &PageCtx,
+    email: String,
+    said: Said,
+    sent: bool,
+) -> Response {
     let status = if said.is_empty() {
         StatusCode::OK
     } else {

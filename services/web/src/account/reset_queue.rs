@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use flicket_core::Config;
-use flicket_core::ops::account::{Requested, request_reset};
 use flicket_core::domain::Email;
+use flicket_core::ops::account::{Requested, request_reset};
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 use tracing::Instrument;
