@@ -9,6 +9,8 @@
 //! The limiter's refusal is a field error on `current_password` with the id [`LIMITED`]; the front ends answer it
 //! with sign-in's status (429), see [`is_limited`].
 
+use std::path::{Path, PathBuf};
+
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -278,6 +280,26 @@ pub fn new_avatar_name(data: &[u8]) -> OpResult<String> {
     Ok(format!("{}.{ext}", Uuid::new_v4()))
 }
 
+/// The folder of the avatars' files, below the upload folder.
+pub fn avatar_dir(upload_dir: &Path) -> PathBuf {
+    upload_dir.join("avatars")
+}
+
+/// Where a stored avatar's file is; `None` for a name we did not generate.
+pub fn avatar_file(upload_dir: &Path, name: &str) -> Option<PathBuf> {
+    avatar_name_ok(name).then(|| avatar_dir(upload_dir).join(name))
+}
+
+/// Deletes a stored avatar's file once the change that dropped it has committed (best effort: a leftover file is
+/// harmless, a failed request is not).
+pub async fn remove_avatar_file(upload_dir: &Path, name: &str) {
+    if let Some(path) = avatar_file(upload_dir, name)
+        && let Err(e) = tokio::fs::remove_file(path).await
+    {
+        tracing::warn!(error = %e, "could not delete an avatar file");
+    }
+}
+
 /// The avatar a change replaced, whose file the caller deletes once the change is committed (the files are the
 /// web's: they live in its upload folder).
 #[derive(Debug, Default)]
@@ -432,6 +454,12 @@ mod tests {
         );
         assert_eq!(avatar_type(b"<html><script>"), None);
         assert!(!avatar_name_ok("../etc/passwd") && avatar_name_ok("0b9e-1.png"));
+        let dir = Path::new("/uploads");
+        assert_eq!(avatar_file(dir, "../etc/passwd"), None);
+        assert_eq!(
+            avatar_file(dir, "0b9e-1.png"),
+            Some(PathBuf::from("/uploads/avatars/0b9e-1.png"))
+        );
     }
 
     #[test]

@@ -1,9 +1,7 @@
 //! Avatars: PNG, JPEG, GIF or WebP only (recognised by their first bytes, whatever the file name says), at most
 //! [`MAX_AVATAR_BYTES`], stored under a random name, and served only to signed-in users with the attachment
 //! safeguards (`Content-Disposition: attachment`, `nosniff`, a type from the bytes). Never SVG: it can carry script.
-//! The checks are `flicket_core::ops::account`'s; the files live here, in the upload folder's `avatars/`.
-
-use std::path::PathBuf;
+//! The checks and the files' place are `flicket_core::ops::account`'s; reading and writing the files is done here.
 
 use axum::extract::{Multipart, State};
 use axum::http::{StatusCode, header};
@@ -21,17 +19,10 @@ use crate::extract::Id;
 use crate::run::run;
 use crate::state::AppState;
 
-fn dir(state: &AppState) -> PathBuf {
-    state.config.upload_dir.join("avatars")
-}
-
-/// Deletes a stored avatar file (best effort: a leftover file is harmless, a failed request is not).
+/// Deletes a stored avatar file after commit. Another area deletes one with core's `remove_avatar_file` instead of
+/// importing this.
 pub async fn remove_file(state: &AppState, name: &str) {
-    if account::avatar_name_ok(name)
-        && let Err(e) = tokio::fs::remove_file(dir(state).join(name)).await
-    {
-        tracing::warn!(error = %e, "could not delete an avatar file");
-    }
+    account::remove_avatar_file(&state.config.upload_dir, name).await;
 }
 
 /// Reads the `avatar` field, stopping past [`MAX_AVATAR_BYTES`] (the operation refuses what is larger); a missing
@@ -85,7 +76,7 @@ pub async fn upload(
         Err(OpError::Invalid(f)) => return Ok(back(&state, jar, "danger", f.message.key)),
         Err(e) => return Err(failed(e)),
     };
-    let dir = dir(&state);
+    let dir = account::avatar_dir(&state.config.upload_dir);
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(anyhow::Error::from)?;
@@ -128,11 +119,11 @@ pub async fn serve(
     let profile = users::profile(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = profile
+    let path = profile
         .avatar
-        .filter(|n| account::avatar_name_ok(n))
+        .and_then(|name| account::avatar_file(&state.config.upload_dir, &name))
         .ok_or(AppError::NotFound)?;
-    let data = match tokio::fs::read(dir(&state).join(&name)).await {
+    let data = match tokio::fs::read(path).await {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
         Err(e) => return Err(anyhow::Error::from(e).into()),
