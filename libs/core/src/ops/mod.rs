@@ -7,6 +7,7 @@
 //! (users, groups, memberships, profile, password), [`settings`] (site and mail settings, the test email),
 //! [`tokens`] (API tokens) and [`audit`] (the audit log every admin change writes).
 
+pub mod account;
 pub mod audit;
 pub mod catalog;
 pub mod people;

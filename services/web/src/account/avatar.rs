@@ -1,92 +1,63 @@
 //! Avatars: PNG, JPEG, GIF or WebP only (recognised by their first bytes, whatever the file name says), at most
-//! [`MAX_BYTES`], stored under a random name, and served only to signed-in users with the attachment safeguards
-//! (`Content-Disposition: attachment`, `nosniff`, a type from the stored extension). Never SVG: it can carry script.
+//! [`MAX_AVATAR_BYTES`], stored under a random name, and served only to signed-in users with the attachment
+//! safeguards (`Content-Disposition: attachment`, `nosniff`, a type from the bytes). Never SVG: it can carry script.
+//! The checks and the files' place are `flicket_core::ops::account`'s; reading and writing the files is done here.
 
-use std::path::PathBuf;
-
-use axum::extract::{Multipart, Path, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::{Multipart, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use flicket_core::domain::UserId;
+use flicket_core::ops::account::{self, MAX_AVATAR_BYTES, Replaced};
+use flicket_core::ops::{OpError, OpResult};
 use flicket_core::repo::users;
 
+use super::{back, failed};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::flash_cookie;
+use crate::extract::Id;
+use crate::run::run;
 use crate::state::AppState;
 
-/// Largest avatar accepted.
-pub const MAX_BYTES: usize = 1024 * 1024;
-
-/// The image type of some bytes: (extension, MIME type), or `None` when it is not one of the accepted formats.
-pub fn sniff(data: &[u8]) -> Option<(&'static str, &'static str)> {
-    if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some(("png", "image/png"))
-    } else if data.starts_with(&[0xff, 0xd8, 0xff]) {
-        Some(("jpg", "image/jpeg"))
-    } else if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") {
-        Some(("gif", "image/gif"))
-    } else if data.len() > 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
-        Some(("webp", "image/webp"))
-    } else {
-        None
-    }
-}
-
-fn dir(state: &AppState) -> PathBuf {
-    state.config.upload_dir.join("avatars")
-}
-
-/// A stored name we generated ourselves: `<uuid>.<ext>`; anything else is refused before touching the disk.
-fn stored_name_ok(name: &str) -> bool {
-    name.len() <= 64
-        && !name.starts_with('.')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-}
-
-/// Deletes a stored avatar file (best effort: a leftover file is harmless, a failed request is not).
+/// Deletes a stored avatar file after commit. Another area deletes one with core's `remove_avatar_file` instead of
+/// importing this.
 pub async fn remove_file(state: &AppState, name: &str) {
-    if stored_name_ok(name)
-        && let Err(e) = tokio::fs::remove_file(dir(state).join(name)).await
-    {
-        tracing::warn!(error = %e, "could not delete an avatar file");
-    }
+    account::remove_avatar_file(&state.config.upload_dir, name).await;
 }
 
-fn back(state: &AppState, jar: CookieJar, kind: &str, key: &str) -> Response {
-    (
-        jar.add(flash_cookie(state, kind, key)),
-        Redirect::to("/account"),
-    )
-        .into_response()
-}
-
-/// Reads the `avatar` field, at most [`MAX_BYTES`]; `Err(fluent key)` when it is missing or too large.
-async fn read_field(multipart: &mut Multipart) -> Result<Vec<u8>, &'static str> {
-    let too_large = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+/// Reads the `avatar` field, stopping past [`MAX_AVATAR_BYTES`] (the operation refuses what is larger); a missing
+/// field or a broken upload is an `avatar` error.
+async fn read_field(multipart: &mut Multipart) -> OpResult<Vec<u8>> {
+    let refused = |e: axum::extract::multipart::MultipartError| {
+        let key = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             "error-avatar-size"
         } else {
             "error-avatar-type"
-        }
+        };
+        OpError::field("avatar", key)
     };
-    while let Some(mut field) = multipart.next_field().await.map_err(too_large)? {
+    while let Some(mut field) = multipart.next_field().await.map_err(refused)? {
         if field.name() != Some("avatar") {
             continue;
         }
         let mut data = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(too_large)? {
+        while let Some(chunk) = field.chunk().await.map_err(refused)? {
             data.extend_from_slice(&chunk);
-            if data.len() > MAX_BYTES {
-                return Err("error-avatar-size");
+            if data.len() > MAX_AVATAR_BYTES {
+                break;
             }
         }
         return Ok(data);
     }
-    Err("error-avatar-type")
+    Err(OpError::field("avatar", "error-avatar-type"))
+}
+
+/// Deletes the file of the avatar a committed change replaced, and goes back to the account page.
+async fn replaced(state: &AppState, jar: CookieJar, old: Replaced, key: &str) -> Response {
+    if let Replaced(Some(old)) = old {
+        remove_file(state, &old).await;
+    }
+    back(state, jar, "success", key)
 }
 
 /// `POST /account/avatar` (multipart; the CSRF token is in the action URL).
@@ -96,32 +67,33 @@ pub async fn upload(
     jar: CookieJar,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let data = match read_field(&mut multipart).await {
-        Ok(d) => d,
-        Err(key) => return Ok(back(&state, jar, "danger", key)),
+    let checked = match read_field(&mut multipart).await {
+        Ok(data) => account::new_avatar_name(&data).map(|name| (name, data)),
+        Err(e) => Err(e),
     };
-    let Some((ext, _)) = sniff(&data) else {
-        return Ok(back(&state, jar, "danger", "error-avatar-type"));
+    let (name, data) = match checked {
+        Ok(v) => v,
+        Err(OpError::Invalid(f)) => return Ok(back(&state, jar, "danger", f.message.key)),
+        Err(e) => return Err(failed(e)),
     };
-    let name = format!("{}.{ext}", uuid::Uuid::new_v4());
-    let dir = dir(&state);
+    let dir = account::avatar_dir(&state.config.upload_dir);
     tokio::fs::create_dir_all(&dir)
         .await
         .map_err(anyhow::Error::from)?;
     tokio::fs::write(dir.join(&name), &data)
         .await
         .map_err(anyhow::Error::from)?;
-    let previous = match users::set_avatar(&state.pool, user.user_id, Some(&name)).await {
-        Ok(p) => p,
+    match run(&state, async |c| {
+        account::set_avatar(c, user.user_id, &name).await
+    })
+    .await
+    {
+        Ok(old) => Ok(replaced(&state, jar, old, "account-avatar-saved").await),
         Err(e) => {
             remove_file(&state, &name).await;
-            return Err(e.into());
+            Err(failed(e))
         }
-    };
-    if let Some(old) = previous {
-        remove_file(&state, &old).await;
     }
-    Ok(back(&state, jar, "success", "account-avatar-saved"))
 }
 
 /// `POST /account/avatar/delete`.
@@ -130,32 +102,34 @@ pub async fn remove(
     CurrentUser(user): CurrentUser,
     jar: CookieJar,
 ) -> Result<Response, AppError> {
-    if let Some(old) = users::set_avatar(&state.pool, user.user_id, None).await? {
-        remove_file(&state, &old).await;
-    }
-    Ok(back(&state, jar, "success", "account-avatar-removed"))
+    let old = run(&state, async |c| {
+        account::remove_avatar(c, user.user_id).await
+    })
+    .await
+    .map_err(failed)?;
+    Ok(replaced(&state, jar, old, "account-avatar-removed").await)
 }
 
 /// `GET /users/{id}/avatar`: the image, to signed-in users.
 pub async fn serve(
     State(state): State<AppState>,
     CurrentUser(_user): CurrentUser,
-    Path(id): Path<i64>,
+    Id(id): Id<UserId>,
 ) -> Result<Response, AppError> {
-    let profile = users::profile(&state.pool, UserId(id))
+    let profile = users::profile(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let name = profile
+    let path = profile
         .avatar
-        .filter(|n| stored_name_ok(n))
+        .and_then(|name| account::avatar_file(&state.config.upload_dir, &name))
         .ok_or(AppError::NotFound)?;
-    let data = match tokio::fs::read(dir(&state).join(&name)).await {
+    let data = match tokio::fs::read(path).await {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
         Err(e) => return Err(anyhow::Error::from(e).into()),
     };
     // The type comes from the bytes again, not from anything a person typed.
-    let (ext, mime) = sniff(&data).ok_or(AppError::NotFound)?;
+    let (ext, mime) = account::avatar_type(&data).ok_or(AppError::NotFound)?;
     let disposition = format!("attachment; filename=\"avatar.{ext}\"");
     Ok((
         [
@@ -166,20 +140,4 @@ pub async fn serve(
         data,
     )
         .into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_the_four_image_formats_pass() {
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest").map(|t| t.0), Some("png"));
-        assert_eq!(sniff(&[0xff, 0xd8, 0xff, 0xe0]).map(|t| t.0), Some("jpg"));
-        assert_eq!(sniff(b"GIF89a..").map(|t| t.0), Some("gif"));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 ").map(|t| t.0), Some("webp"));
-        assert_eq!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'/>"), None);
-        assert_eq!(sniff(b"<html><script>"), None);
-        assert!(!stored_name_ok("../etc/passwd") && stored_name_ok("0b9e-1.png"));
-    }
 }

@@ -1,5 +1,6 @@
 //! `/account`: a person's own account (name, email, job title, language, digest, avatar, password), and the
-//! password-reset flow for people who cannot sign in.
+//! password-reset flow for people who cannot sign in. The rules are `flicket_core::ops::account`; these handlers
+//! read the forms, call it, and show its field errors under their fields.
 
 pub mod avatar;
 mod password;
@@ -9,21 +10,22 @@ pub mod reset_queue;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
-use flicket_core::Locale;
-use flicket_core::accounts::sign_in::{self, Outcome};
-use flicket_core::domain::{Email, JobTitle, PersonName};
+use flicket_core::ops::account::{self, MAX_AVATAR_BYTES, ProfileInput};
+use flicket_core::ops::{Acting, FieldError, OpError};
+use flicket_core::permissions::Actor;
 use flicket_core::repo::sessions::SessionUser;
-use flicket_core::repo::users::{self, AccountUpdate, Profile};
+use flicket_core::repo::users::{self, Profile};
 use serde::Deserialize;
 
-use crate::admin::guard::ClientIp;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::http::ClientIp;
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
 
@@ -34,7 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/password", post(password::change))
         .route(
             "/account/avatar",
-            post(avatar::upload).layer(DefaultBodyLimit::max(avatar::MAX_BYTES + 64 * 1024)),
+            post(avatar::upload).layer(DefaultBodyLimit::max(MAX_AVATAR_BYTES + 64 * 1024)),
         )
         .route("/account/avatar/delete", post(avatar::remove))
         .route(
@@ -47,18 +49,89 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The values of the profile form.
-pub struct Fields {
-    /// Display name.
-    pub name: String,
-    /// Email.
-    pub email: String,
-    /// Job title.
-    pub job_title: String,
-    /// Locale code.
-    pub locale: String,
-    /// Opted out of the digest.
-    pub digest_opt_out: bool,
+/// The messages of a form, each shown under its field (by the field's name, as in the form).
+#[derive(Debug, Default)]
+pub(crate) struct Said(Vec<(&'static str, String)>);
+
+impl Said {
+    /// The errors of an operation, in the page's language.
+    fn of<'e>(ctx: &PageCtx, errors: impl IntoIterator<Item = &'e FieldError>) -> Self {
+        Self(
+            errors
+                .into_iter()
+                .map(|e| (e.field, ctx.say(&e.message)))
+                .collect(),
+        )
+    }
+
+    /// The message under `field`, if any.
+    pub(crate) fn on(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// No message at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// An operation's error that is not about a field: the error page.
+fn failed(e: OpError) -> AppError {
+    match e {
+        OpError::NotFound => AppError::NotFound,
+        OpError::Refused(_) => AppError::Forbidden,
+        OpError::Conflict(m) | OpError::Invalid(FieldError { message: m, .. }) => {
+            AppError::BadRequest(m.key)
+        }
+        OpError::Db(e) => e.into(),
+    }
+}
+
+/// Back to `/account` with a message.
+fn back(state: &AppState, jar: CookieJar, kind: &str, key: &str) -> Response {
+    (
+        jar.add(flash_cookie(state, kind, key)),
+        Redirect::to("/account"),
+    )
+        .into_response()
+}
+
+/// A change of one's own account as its handlers need it: the person signed in (or the sign-in page), who acts
+/// (with the client's address, which the sign-in limiter counts), the page and the cookies.
+pub struct Own {
+    state: AppState,
+    user: SessionUser,
+    acting: Acting,
+    ctx: PageCtx,
+    jar: CookieJar,
+}
+
+impl FromRequestParts<AppState> for Own {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
+        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            acting: Acting::new(Actor::from(&user), ip),
+            user,
+            ctx,
+            jar,
+        })
+    }
+}
+
+/// Which of the page's two forms a message belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Profile,
+    Password,
 }
 
 #[derive(Template)]
@@ -66,43 +139,72 @@ pub struct Fields {
 pub(crate) struct AccountPage<'a> {
     pub ctx: &'a PageCtx,
     pub p: Profile,
-    pub f: Fields,
-    pub profile_errors: Vec<String>,
-    pub password_errors: Vec<String>,
+    pub f: ProfileInput,
+    pub profile: Said,
+    pub password: Said,
 }
 
-/// Renders the account page with the given form values and errors.
-pub(crate) async fn page(
+/// Renders the account page with the given form values and the messages of one form (422 when there are any).
+async fn page(
     state: &AppState,
     ctx: &PageCtx,
     user: &SessionUser,
-    typed: Option<Fields>,
-    profile_errors: Vec<String>,
-    password_errors: Vec<String>,
+    typed: Option<ProfileInput>,
+    which: Which,
+    said: Said,
 ) -> Result<Response, AppError> {
     let p = users::profile(&state.pool, user.user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let f = typed.unwrap_or_else(|| Fields {
+    let f = typed.unwrap_or_else(|| ProfileInput {
         name: p.name.clone(),
         email: p.email.clone(),
         job_title: p.job_title.clone(),
         locale: p.locale.clone(),
         digest_opt_out: p.digest_opt_out,
     });
-    let status = if profile_errors.is_empty() && password_errors.is_empty() {
+    let status = if said.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let (profile, password) = match which {
+        Which::Profile => (said, Said::default()),
+        Which::Password => (Said::default(), said),
     };
     let page = AccountPage {
         ctx,
         p,
         f,
-        profile_errors,
-        password_errors,
+        profile,
+        password,
     };
     Ok((status, render(ctx, state, &page)).into_response())
+}
+
+/// The answer to a change of the account page: back with `done` as the message, or the form again with the
+/// operation's message under its field (429 when it is the sign-in limiter's, as signing in answers), or the error
+/// page.
+async fn answer<T>(
+    own: Own,
+    which: Which,
+    typed: Option<ProfileInput>,
+    result: Result<T, OpError>,
+    done: &str,
+) -> Result<Response, AppError> {
+    let e = match result {
+        Ok(_) => return Ok(back(&own.state, own.jar, "success", done)),
+        Err(e) => e,
+    };
+    let Some(field) = e.field_error() else {
+        return Err(failed(e));
+    };
+    let said = Said::of(&own.ctx, Some(field));
+    let mut resp = page(&own.state, &own.ctx, &own.user, typed, which, said).await?;
+    if account::is_limited(&e) {
+        *resp.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    }
+    Ok(resp)
 }
 
 /// The account page.
@@ -111,7 +213,7 @@ pub async fn show(
     CurrentUser(user): CurrentUser,
     ctx: PageCtx,
 ) -> Result<Response, AppError> {
-    page(&state, &ctx, &user, None, vec![], vec![]).await
+    page(&state, &ctx, &user, None, Which::Profile, Said::default()).await
 }
 
 /// The profile form. Fields that are not listed here (groups, roles, disabled…) are ignored whatever is sent.
@@ -131,114 +233,33 @@ pub struct ProfileForm {
 }
 
 /// Saves the profile; changing the email needs the current password (ASVS 7.5.1).
-pub async fn save(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Form(form): Form<ProfileForm>,
-) -> Result<Response, AppError> {
-    let mut errors = vec![];
-    let mut fail = |key: &str| errors.push(ctx.t(key));
-    let name = PersonName::parse(&form.name).map_err(|e| fail(e.key)).ok();
-    let email = Email::parse(&form.email).map_err(|e| fail(e.key)).ok();
-    let job_title = JobTitle::parse(&form.job_title)
-        .map_err(|e| fail(e.key))
-        .ok();
-    let locale = Locale::from_code(&form.locale);
-    if locale.is_none() {
-        fail("error-locale-invalid");
-    }
-    let typed = Fields {
-        name: form.name.chars().take(120).collect(),
-        email: form.email.chars().take(300).collect(),
-        job_title: form.job_title.chars().take(128).collect(),
-        locale: form.locale.chars().take(8).collect(),
+pub async fn save(own: Own, Form(form): Form<ProfileForm>) -> Result<Response, AppError> {
+    let input = ProfileInput {
+        name: form.name,
+        email: form.email,
+        job_title: form.job_title,
+        locale: form.locale,
         digest_opt_out: form.digest_opt_out.is_some(),
     };
-    let (Some(name), Some(email), Some(job_title), Some(locale)) = (name, email, job_title, locale)
-    else {
-        return page(&state, &ctx, &user, Some(typed), errors, vec![]).await;
+    // Shown again as typed, within bounds.
+    let mut typed = input.clone();
+    for (text, most) in [
+        (&mut typed.name, 120),
+        (&mut typed.email, 300),
+        (&mut typed.job_title, 128),
+        (&mut typed.locale, 8),
+    ] {
+        *text = text.chars().take(most).collect();
+    }
+    let change = match account::check_profile(&input) {
+        Ok(change) => change,
+        Err(errors) => {
+            let said = Said::of(&own.ctx, &errors);
+            let typed = Some(typed);
+            return page(&own.state, &own.ctx, &own.user, typed, Which::Profile, said).await;
+        }
     };
-    let stored = users::profile(&state.pool, user.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if !stored.email.eq_ignore_ascii_case(email.as_str())
-        && let Err(refusal) =
-            check_current_password(&state, &user, &ip, &form.current_password).await?
-    {
-        let errors = vec![ctx.t(refusal.key())];
-        return Ok(refusal.apply(page(&state, &ctx, &user, Some(typed), errors, vec![]).await?));
-    }
-    let update = AccountUpdate {
-        name: &name,
-        email: &email,
-        job_title: &job_title,
-        locale,
-        digest_opt_out: form.digest_opt_out.is_some(),
-    };
-    let mut tx = state.pool.begin().await?;
-    if let Err(e) = users::update_account(&mut tx, user.user_id, &update).await {
-        if flicket_core::repo::is_unique_violation(&e) {
-            drop(tx);
-            let errors = vec![ctx.t("error-email-taken")];
-            return page(&state, &ctx, &user, Some(typed), errors, vec![]).await;
-        }
-        return Err(e.into());
-    }
-    tx.commit().await?;
-    let jar = jar.add(flash_cookie(&state, "success", "account-saved"));
-    Ok((jar, Redirect::to("/account")).into_response())
-}
-
-/// Why the "current password" was not accepted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Refusal {
-    /// Wrong (or empty) password.
-    Wrong,
-    /// Too many failed attempts on this account or from this address: the sign-in limiter's answer.
-    Limited,
-}
-
-impl Refusal {
-    /// The message shown.
-    pub(crate) fn key(self) -> &'static str {
-        match self {
-            Refusal::Wrong => "error-current-password",
-            Refusal::Limited => "login-rate-limited",
-        }
-    }
-
-    /// The status of the page that shows it (the limit answers 429, as sign-in does).
-    pub(crate) fn status(self) -> StatusCode {
-        match self {
-            Refusal::Wrong => StatusCode::UNPROCESSABLE_ENTITY,
-            Refusal::Limited => StatusCode::TOO_MANY_REQUESTS,
-        }
-    }
-
-    /// Sets the page's status to this refusal's.
-    pub(crate) fn apply(self, mut resp: Response) -> Response {
-        *resp.status_mut() = self.status();
-        resp
-    }
-}
-
-/// Checks the "current password" of a signed-in person under the sign-in limiter, with the same counter as signing
-/// in to the account (core's `accounts::sign_in::check_current_password`): a stolen session must not become a way to
-/// guess the password.
-pub(crate) async fn check_current_password(
-    state: &AppState,
-    user: &SessionUser,
-    ip: &ClientIp,
-    raw: &str,
-) -> Result<Result<(), Refusal>, AppError> {
-    Ok(
-        match sign_in::check_current_password(&state.pool, user.user_id, raw, &ip.0).await? {
-            Outcome::Accepted(()) => Ok(()),
-            Outcome::Refused => Err(Refusal::Wrong),
-            Outcome::Limited => Err(Refusal::Limited),
-        },
-    )
+    let (pool, password) = (&own.state.pool, &form.current_password);
+    let result = account::update_profile(pool, &own.acting, &change, password).await;
+    answer(own, Which::Profile, Some(typed), result, "account-saved").await
 }

@@ -2,20 +2,12 @@
 //! password policy; every API token of the user is revoked and every other session signed out, this one stays.
 
 use axum::Form;
-use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::CookieJar;
-use flicket_core::accounts::{self, credentials};
-use flicket_core::password as hashing;
-use flicket_core::repo::users;
+use axum::response::Response;
+use flicket_core::ops::account::{self, NewPassword};
 use serde::Deserialize;
 
-use super::{check_current_password, page};
-use crate::admin::guard::ClientIp;
-use crate::auth::CurrentUser;
+use super::{Own, Which, answer};
 use crate::error::AppError;
-use crate::pages::{PageCtx, flash_cookie};
-use crate::state::AppState;
 
 /// The password form.
 #[derive(Deserialize)]
@@ -29,43 +21,20 @@ pub struct PasswordForm {
 }
 
 /// Changes the password.
-pub async fn change(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ip: ClientIp,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Form(form): Form<PasswordForm>,
-) -> Result<Response, AppError> {
-    let fail = |key: &str| page(&state, &ctx, &user, None, vec![], vec![ctx.t(key)]);
-    if let Err(refusal) = check_current_password(&state, &user, &ip, &form.current_password).await?
-    {
-        return Ok(refusal.apply(fail(refusal.key()).await?));
-    }
-    let profile = users::profile(&state.pool, user.user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let new =
-        match accounts::parse_new_password(&form.new_password, &profile.username, &profile.email) {
-            Ok(p) => p,
-            Err(e) => return fail(e.key).await,
-        };
-    if form.new_password != form.new_password_confirm {
-        return fail("error-password-mismatch").await;
-    }
-    let new_hash = hashing::hash(new.secret())
-        .await
-        .map_err(anyhow::Error::from)?;
-    let mut tx = state.pool.begin().await?;
-    let ended =
-        credentials::set_password(&mut tx, user.user_id, &new_hash, Some(user.session_id)).await?;
-    tx.commit().await?;
-    tracing::info!(
-        user.id = user.user_id.0,
-        other_sessions_ended = ended.sessions,
-        api_tokens_revoked = ended.api_tokens,
-        "password changed"
-    );
-    let jar = jar.add(flash_cookie(&state, "success", "account-password-changed"));
-    Ok((jar, Redirect::to("/account")).into_response())
+pub async fn change(own: Own, Form(form): Form<PasswordForm>) -> Result<Response, AppError> {
+    let new = NewPassword {
+        new_password: &form.new_password,
+        new_password_confirm: &form.new_password_confirm,
+    };
+    let keep = own.user.session_id;
+    let (pool, current) = (&own.state.pool, &form.current_password);
+    let result = account::change_password(pool, &own.acting, keep, current, &new).await;
+    answer(
+        own,
+        Which::Password,
+        None,
+        result,
+        "account-password-changed",
+    )
+    .await
 }

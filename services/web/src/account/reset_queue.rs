@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use flicket_core::Config;
-use flicket_core::accounts::password_reset::{self, Requested};
 use flicket_core::domain::Email;
+use flicket_core::ops::account::{Requested, request_reset};
 use sqlx::PgPool;
 use tokio::sync::mpsc;
 use tracing::Instrument;
@@ -53,7 +53,7 @@ impl ResetRequests {
 
 async fn work(pool: PgPool, config: Arc<Config>, relay: Relay, mut rx: mpsc::Receiver<Request>) {
     while let Some(Request { email, span }) = rx.recv().await {
-        let done = password_reset::request(&pool, config.secret_key_bytes(), &email)
+        let done = request_reset(&pool, config.secret_key_bytes(), &email)
             .instrument(span.clone())
             .await;
         let _entered = span.enter();

@@ -347,3 +347,76 @@ async fn avatars_are_images_only_and_served_as_attachments(pool: PgPool) {
     assert_eq!(left, 0, "the file is gone too");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Checks that the page's one message, `text`, stands under the input `#id`, which points to it.
+fn under_its_field(html: &str, id: &str, text: &str) {
+    let input = html
+        .split(&format!("<input id=\"{id}\""))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let tag = input.split('>').next().unwrap();
+    assert!(tag.contains("aria-invalid=\"true\""), "{id}: {tag}");
+    assert!(
+        tag.contains(&format!("aria-describedby=\"{id}-error")),
+        "{id}: {tag}"
+    );
+    let message = format!("<small id=\"{id}-error\" class=\"error\">");
+    let after = html
+        .split(&message)
+        .nth(1)
+        .unwrap_or_else(|| panic!("{id}"));
+    assert!(
+        after.split("</small>").next().unwrap().contains(text),
+        "{id}"
+    );
+    assert_eq!(html.matches("aria-invalid").count(), 1, "{id}: one field");
+}
+
+/// The operation's field error reaches its field: the message stands under the input it is about, which points to
+/// it (`aria-describedby`, `aria-invalid`), on the password form, the profile form and the reset request.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn messages_stand_under_the_field_they_are_about(pool: PgPool) {
+    let ada = app_as(&pool, Role::User, "ada").await;
+    for (current, new, confirm, id, text) in [
+        (
+            "wrong password!",
+            "a brand new passphrase",
+            "a brand new passphrase",
+            "current_password",
+            "not correct",
+        ),
+        (
+            PASSWORD,
+            "qwertyuiop",
+            "qwertyuiop",
+            "new_password",
+            "most common",
+        ),
+        (
+            PASSWORD,
+            "a brand new passphrase",
+            "another one",
+            "new_password_confirm",
+            "different",
+        ),
+    ] {
+        let fields = [
+            ("current_password", current),
+            ("new_password", new),
+            ("new_password_confirm", confirm),
+        ];
+        let resp = post(&ada, "/account/password", &fields).await;
+        assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{id}");
+        under_its_field(&resp.text().await.unwrap(), id, text);
+    }
+    let resp = post(&ada, "/account", &profile("GRACE@example.com", "")).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    under_its_field(&html, "profile-current-password", "not correct");
+
+    let app = spawn_app(pool.clone()).await;
+    let resp = post(&app, "/password-reset", &[("email", "nobody")]).await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = resp.text().await.unwrap();
+    under_its_field(&html, "email", "Please enter a valid email address.");
+}
