@@ -16,6 +16,7 @@ pub mod listing;
 pub mod pages;
 pub mod people;
 pub mod relay;
+pub mod reset_queue;
 pub mod run;
 pub mod seed;
 pub mod settings;

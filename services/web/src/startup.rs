@@ -54,7 +54,7 @@ impl Application {
         let relay = crate::relay::Relay::start(pool.clone(), queue);
         let config = Arc::new(config);
         let state = AppState {
-            reset_requests: crate::account::reset_queue::ResetRequests::start(
+            reset_requests: crate::reset_queue::ResetRequests::start(
                 pool.clone(),
                 config.clone(),
                 relay.clone(),

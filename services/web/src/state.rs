@@ -17,7 +17,7 @@ pub struct AppState {
     /// Pushes committed outbox rows to the mailer's queue.
     pub relay: crate::relay::Relay,
     /// Password-reset requests, handled after the answer.
-    pub reset_requests: crate::account::reset_queue::ResetRequests,
+    pub reset_requests: crate::reset_queue::ResetRequests,
     /// NATS, for best-effort events (`flicket.config.changed`); connects and reconnects in the background.
     pub nats: async_nats::Client,
     /// The ticket list's reference names, kept while they do not change.

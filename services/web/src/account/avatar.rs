@@ -19,12 +19,6 @@ use crate::extract::Id;
 use crate::run::run;
 use crate::state::AppState;
 
-/// Deletes a stored avatar file after commit. Another area deletes one with core's `remove_avatar_file` instead of
-/// importing this.
-pub async fn remove_file(state: &AppState, name: &str) {
-    account::remove_avatar_file(&state.config.upload_dir, name).await;
-}
-
 /// Reads the `avatar` field, stopping past [`MAX_AVATAR_BYTES`] (the operation refuses what is larger); a missing
 /// field or a broken upload is an `avatar` error.
 async fn read_field(multipart: &mut Multipart) -> OpResult<Vec<u8>> {
@@ -55,7 +49,7 @@ async fn read_field(multipart: &mut Multipart) -> OpResult<Vec<u8>> {
 /// Deletes the file of the avatar a committed change replaced, and goes back to the account page.
 async fn replaced(state: &AppState, jar: CookieJar, old: Replaced, key: &str) -> Response {
     if let Replaced(Some(old)) = old {
-        remove_file(state, &old).await;
+        account::remove_avatar_file(&state.config.upload_dir, &old).await;
     }
     back(state, jar, "success", key)
 }
@@ -90,7 +84,7 @@ pub async fn upload(
     {
         Ok(old) => Ok(replaced(&state, jar, old, "account-avatar-saved").await),
         Err(e) => {
-            remove_file(&state, &name).await;
+            account::remove_avatar_file(&state.config.upload_dir, &name).await;
             Err(failed(e))
         }
     }

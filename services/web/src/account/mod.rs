@@ -5,7 +5,6 @@
 pub mod avatar;
 mod password;
 pub mod reset;
-pub mod reset_queue;
 
 use askama::Template;
 use axum::Form;
@@ -39,6 +38,7 @@ pub fn routes() -> Router<AppState> {
             post(avatar::upload).layer(DefaultBodyLimit::max(MAX_AVATAR_BYTES + 64 * 1024)),
         )
         .route("/account/avatar/delete", post(avatar::remove))
+        .route("/users/{id}/avatar", get(avatar::serve))
         .route(
             "/password-reset",
             get(reset::request_form).post(reset::request),

@@ -1,6 +1,6 @@
 //! Password reset: `/password-reset` asks for an email address and always gives the same answer, at once; when an
 //! enabled account has that address, a single-use link valid 30 minutes is emailed through the outbox (issued after
-//! the answer, by `reset_queue`, so that the answer takes the same time for every address). The link sets a new
+//! the answer, by `crate::reset_queue`, so that the answer takes the same time for every address). The link sets a new
 //! password, signs out every session and revokes every API token. (Flicket mailed a new password in clear; we never
 //! do.) The rules are `flicket_core::ops::account`'s.
 //!

@@ -63,7 +63,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/users", get(directory::list))
         .route("/users/{id}", get(directory::profile))
-        .route("/users/{id}/avatar", get(crate::account::avatar::serve))
         .merge(admin)
 }
 

@@ -53,7 +53,8 @@ pub async fn delete(a: AdminChange, Id(id): Id<UserId>) -> Result<Response, AppE
     {
         Ok(deleted) => {
             if let Some(avatar) = deleted.avatar {
-                crate::account::avatar::remove_file(&a.state, &avatar).await;
+                flicket_core::ops::account::remove_avatar_file(&a.state.config.upload_dir, &avatar)
+                    .await;
             }
             Ok(a.redirect("success", "admin-user-deleted", "/admin/users"))
         }
