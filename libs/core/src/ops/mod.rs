@@ -8,6 +8,7 @@
 //! [`tokens`] (API tokens) and [`audit`] (the audit log every admin change writes).
 
 pub mod audit;
+pub mod test_email;
 
 use crate::domain::UserId;
 use crate::permissions::Actor;
