@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod markdown;
 pub mod net_guard;
 pub mod ops;
+pub mod outbox_message;
 pub mod password;
 pub mod permissions;
 #[cfg(feature = "test-support")]

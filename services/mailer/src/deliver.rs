@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use chrono::Utc;
 use flicket_core::Locale;
+use flicket_core::domain::UserId;
 use flicket_core::jobs::EmailJob;
+use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::queue::EmailQueue;
 use flicket_core::repo::deliveries::{self, Claim};
 use flicket_core::repo::mail::{self, OutboxForSend};
-use flicket_core::repo::outbox::OutboxKind;
 use lettre::AsyncTransport;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::options::MailerOptions;
@@ -265,52 +265,76 @@ impl Deliverer {
         message_id: &str,
         domain: &str,
     ) -> anyhow::Result<Result<lettre::Message, String>> {
-        let Some(kind) = OutboxKind::parse(&row.kind) else {
-            return Ok(Err(format!("unknown email kind {:?}", row.kind)));
+        // The one place a payload is read: what cannot be decoded fails for good, with the reason recorded.
+        let message = match OutboxMessage::decode(&row.kind, &row.payload) {
+            Ok(message) => message,
+            Err(e) => return Ok(Err(e.to_string())),
         };
-        let p = &row.payload;
-        let id = |field: &str| p.get(field).and_then(Value::as_i64);
-        let actor = match id("actor_id") {
-            Some(a) => mail::user_name(&self.pool, a).await?,
-            None => None,
+        let name = |user: Option<UserId>| async move {
+            match user {
+                Some(u) => mail::user_name(&self.pool, u.0).await,
+                None => Ok(None),
+            }
         };
-        let locale = match (&row.user_locale, id("actor_id")) {
-            (Some(code), _) => Locale::from_code(code).unwrap_or_default(),
-            (None, _) if p.get("locale").is_some() => p
-                .get("locale")
-                .and_then(Value::as_str)
-                .and_then(Locale::from_code)
-                .unwrap_or_default(),
-            (None, Some(actor)) => mail::user_locale(&self.pool, actor)
+        let actor = name(message.actor()).await?;
+        let assignee = name(message.assignee()).await?;
+        let locale = match (&row.user_locale, &message, message.actor()) {
+            (Some(code), _, _) => Locale::from_code(code).unwrap_or_default(),
+            (
+                None,
+                OutboxMessage::TestEmail {
+                    locale: Some(locale),
+                    ..
+                },
+                _,
+            ) => *locale,
+            (None, _, Some(actor)) => mail::user_locale(&self.pool, actor.0)
                 .await?
                 .and_then(|c| Locale::from_code(&c))
                 .unwrap_or_default(),
-            (None, None) => Locale::En,
+            (None, _, None) => Locale::En,
         };
-        let ticket = match row.ticket_id.or_else(|| id("ticket_id")) {
+        let ticket = match row.ticket_id {
             Some(t) => mail::ticket(&self.pool, t).await?,
             None => None,
         };
-        let post = match id("post_id") {
-            Some(post) => mail::post(&self.pool, post).await?,
-            None => None,
+        let post = match &message {
+            OutboxMessage::Reply { post_id, .. } => mail::post(&self.pool, post_id.0).await?,
+            _ => None,
         };
-        let assignee = match id("assignee_id") {
-            Some(a) => mail::user_name(&self.pool, a).await?,
-            None => None,
+        let reset_token = match &message {
+            OutboxMessage::PasswordReset { token_enc, .. } => {
+                match flicket_core::crypto::decrypt_string(
+                    self.secret_key.expose_secret().as_bytes(),
+                    token_enc,
+                ) {
+                    Ok(token) => Some(token),
+                    Err(e) => return Ok(Err(format!("reset token: {e}"))),
+                }
+            }
+            _ => None,
         };
-        let reset_token = match p.get("token_enc").and_then(Value::as_str) {
-            Some(enc) => match flicket_core::crypto::decrypt_string(
-                self.secret_key.expose_secret().as_bytes(),
-                enc,
-            ) {
-                Ok(token) => Some(token),
-                Err(e) => return Ok(Err(format!("reset token: {e}"))),
-            },
-            None => None,
+        let digest = match &message {
+            // The scheduler stores ids: titles, statuses and assignees are read now, when the email is sent.
+            OutboxMessage::Digest { ticket_ids, .. } => {
+                let ids: Vec<i64> = ticket_ids.iter().take(1000).map(|t| t.0).collect();
+                mail::digest_tickets(&self.pool, &ids)
+                    .await?
+                    .into_iter()
+                    .map(|t| DigestLine {
+                        ticket_id: t.ticket_id,
+                        title: t.title,
+                        priority: t.priority,
+                        status: t.status,
+                        assignee: t.assignee,
+                        updated: Some(t.last_activity_at.format("%Y-%m-%d").to_string()),
+                    })
+                    .collect()
+            }
+            _ => vec![],
         };
         let data = MailData {
-            kind,
+            kind: message.kind(),
             locale,
             app: active.settings.application_title.clone(),
             base_url: active.base_url.clone(),
@@ -319,25 +343,7 @@ impl Deliverer {
             assignee,
             post,
             reset_token,
-            digest: match p.get("ticket_ids").and_then(Value::as_array) {
-                // The scheduler stores ids: titles, statuses and assignees are read now, when the email is sent.
-                Some(ids) => {
-                    let ids: Vec<i64> = ids.iter().filter_map(Value::as_i64).take(1000).collect();
-                    mail::digest_tickets(&self.pool, &ids)
-                        .await?
-                        .into_iter()
-                        .map(|t| DigestLine {
-                            ticket_id: t.ticket_id,
-                            title: t.title,
-                            priority: t.priority,
-                            status: t.status,
-                            assignee: t.assignee,
-                            updated: Some(t.last_activity_at.format("%Y-%m-%d").to_string()),
-                        })
-                        .collect()
-                }
-                None => digest_lines(p),
-            },
+            digest,
         };
         let rendered = match render::render(&data) {
             Ok(r) => r,
@@ -357,36 +363,6 @@ impl Deliverer {
         };
         Ok(render::build_message(&rendered, &addressing))
     }
-}
-
-/// The digest's tickets from its payload: `{"tickets": [{"ticket_id", "title", "priority", "status", "assignee"}]}`.
-fn digest_lines(payload: &Value) -> Vec<DigestLine> {
-    let text = |t: &Value, k: &str| {
-        t.get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
-    payload
-        .get("tickets")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(|t| {
-                    let id = t.get("ticket_id").or_else(|| t.get("id"))?.as_i64()?;
-                    Some(DigestLine {
-                        ticket_id: id,
-                        title: text(t, "title"),
-                        priority: text(t, "priority"),
-                        status: text(t, "status"),
-                        assignee: t.get("assignee").and_then(Value::as_str).map(str::to_owned),
-                        updated: t.get("updated").and_then(Value::as_str).map(str::to_owned),
-                    })
-                })
-                .take(1000)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// The SMTP error in plain words, without the server's banner or our credentials.

@@ -5,6 +5,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use flicket_core::domain::TicketId;
+use flicket_core::outbox_message::{OUTBOX_MESSAGE_VERSION, OutboxMessage};
 use flicket_core::queue::EmailQueue;
 use flicket_core::repo::digests::PeriodOutcome;
 use flicket_scheduler::digest::{self, TickOutcome};
@@ -162,6 +164,41 @@ async fn two_replicas_at_once_send_one_digest_per_user(pool: PgPool) {
             .await
             .unwrap(),
         PeriodOutcome::Ran(2)
+    );
+}
+
+/// The digest rows are written in SQL; the mailer reads them with the one decoder of outbox messages.
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn digest_rows_decode_as_typed_outbox_messages(pool: PgPool) {
+    let q = TestQueue::new();
+    let f = fixture(&pool).await;
+    digest::run(&pool, &q.queue, "P1", "replica-a")
+        .await
+        .unwrap();
+    let rows: Vec<(i64, String, serde_json::Value)> = sqlx::query_as(
+        "select recipient_id, kind, payload from outbox where kind = 'digest' order by recipient_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let decoded: Vec<(i64, OutboxMessage)> = rows
+        .iter()
+        .map(|(user, kind, payload)| (*user, OutboxMessage::decode(kind, payload).unwrap()))
+        .collect();
+    let digest_of = |tickets: &[i64]| OutboxMessage::Digest {
+        period: "P1".into(),
+        ticket_ids: tickets.iter().copied().map(TicketId).collect(),
+    };
+    assert_eq!(
+        decoded,
+        [
+            (f.ada, digest_of(&f.bobs_tickets[..1])),
+            (f.bob, digest_of(&f.bobs_tickets)),
+        ]
+    );
+    assert!(
+        rows.iter()
+            .all(|(_, _, p)| p["v"] == serde_json::json!(OUTBOX_MESSAGE_VERSION))
     );
 }
 

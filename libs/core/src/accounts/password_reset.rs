@@ -7,7 +7,8 @@
 use sqlx::{PgConnection, PgPool};
 
 use crate::domain::{Email, UserId};
-use crate::repo::outbox::{self, NewOutbox, OutboxKind};
+use crate::outbox_message::OutboxMessage;
+use crate::repo::outbox::{self, NewOutbox};
 use crate::repo::{password_resets, users};
 use crate::tokens;
 
@@ -38,14 +39,13 @@ pub async fn issue(
         password_resets::create(&mut *conn, user_id, &tokens::hash_token(&token)).await?;
     let row = NewOutbox {
         idempotency_key: format!("password_reset:{reset_id}"),
-        kind: OutboxKind::PasswordReset,
         recipient_id: Some(user_id),
         recipient_email: None,
         ticket_id: None,
-        payload: serde_json::json!({
-            "token_enc": token_enc,
-            "expires_minutes": password_resets::TTL_SECS / 60,
-        }),
+        message: OutboxMessage::PasswordReset {
+            token_enc,
+            expires_minutes: password_resets::TTL_SECS / 60,
+        },
     };
     Ok(outbox::insert(&mut *conn, &row).await?)
 }

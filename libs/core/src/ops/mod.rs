@@ -12,6 +12,7 @@ pub mod audit;
 pub mod catalog;
 pub mod people;
 pub mod settings;
+pub mod test_email;
 pub mod tokens;
 
 use crate::domain::UserId;

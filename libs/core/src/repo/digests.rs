@@ -2,6 +2,9 @@
 
 use sqlx::PgConnection;
 
+use crate::outbox_message::OUTBOX_MESSAGE_VERSION;
+use crate::repo::outbox::OutboxKind;
+
 /// What running a period did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeriodOutcome {
@@ -35,6 +38,8 @@ pub async fn run_period(
     if claimed.is_none() {
         return Ok(PeriodOutcome::AlreadyRun);
     }
+    // The payload is an `OutboxMessage::Digest` of this version, built here row by row (see `outbox_message`).
+    let version = i32::try_from(OUTBOX_MESSAGE_VERSION).unwrap_or(i32::MAX);
     let enqueued = sqlx::query!(
         r#"with open_tickets as (
                select t.ticket_id, t.creator_id, t.assignee_id
@@ -47,14 +52,16 @@ pub async fn run_period(
                select assignee_id, ticket_id from open_tickets where assignee_id is not null
            )
            insert into outbox (idempotency_key, kind, recipient_id, payload)
-           select 'digest:' || $1 || ':' || u.user_id, 'digest', u.user_id,
-                  jsonb_build_object('period', $1::text,
+           select $3::text || ':' || $1::text || ':' || u.user_id, $3::text, u.user_id,
+                  jsonb_build_object('v', $2::int4, 'kind', $3::text, 'period', $1::text,
                                      'ticket_ids', jsonb_agg(m.ticket_id order by m.ticket_id))
            from mine m join users u on u.user_id = m.user_id
            where not u.disabled and not u.digest_opt_out
            group by u.user_id
            on conflict (idempotency_key) do nothing"#,
-        period
+        period,
+        version,
+        OutboxKind::Digest.as_str()
     )
     .execute(&mut *tx)
     .await?

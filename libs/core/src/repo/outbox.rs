@@ -5,8 +5,10 @@ use serde_json::Value;
 
 use super::Db;
 use crate::domain::{TicketId, UserId};
+use crate::outbox_message::OutboxMessage;
 
-/// What kind of email an outbox row asks for (stored as text; the mailer picks the template from it).
+/// What kind of email an outbox row asks for (stored as text in the `kind` column, and as the tag of the row's
+/// [`OutboxMessage`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutboxKind {
     /// A new reply on a followed ticket.
@@ -71,16 +73,15 @@ impl OutboxKind {
 pub struct NewOutbox {
     /// Deterministic key, e.g. `reply:{post_id}:{user_id}`: the same event never produces two emails.
     pub idempotency_key: String,
-    /// Which email.
-    pub kind: OutboxKind,
     /// The recipient, when it is a user (their email and locale are read at send time).
     pub recipient_id: Option<UserId>,
     /// A raw address, when the recipient is not a user (test email).
     pub recipient_email: Option<String>,
     /// The ticket concerned, if any.
     pub ticket_id: Option<TicketId>,
-    /// Small JSON with what the template needs beyond the ticket (e.g. `{"post_id": 7, "actor_id": 3}`).
-    pub payload: Value,
+    /// Which email, with what its template needs beyond the recipient and the ticket (its kind fills the row's
+    /// `kind` column).
+    pub message: OutboxMessage,
 }
 
 /// Inserts a row; returns its id, or `None` when a row with the same idempotency key exists already.
@@ -99,17 +100,21 @@ async fn insert_row<'c>(
     row: &NewOutbox,
     trace: Option<Value>,
 ) -> sqlx::Result<Option<i64>> {
+    let payload = row
+        .message
+        .to_payload()
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query_scalar!(
         "insert into outbox (idempotency_key, kind, recipient_id, recipient_email, ticket_id, payload, trace_context)
          values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (idempotency_key) do nothing
          returning outbox_id",
         row.idempotency_key,
-        row.kind.as_str(),
+        row.message.kind().as_str(),
         row.recipient_id.map(|u| u.0),
         row.recipient_email,
         row.ticket_id.map(|t| t.0),
-        row.payload,
+        payload,
         trace
     )
     .fetch_optional(db)

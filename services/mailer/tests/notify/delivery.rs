@@ -200,10 +200,12 @@ async fn a_display_name_with_crlf_cannot_inject_headers(pool: PgPool) {
     let id = outbox_row(
         &pool,
         &format!("reply:{post}:{eve}"),
-        flicket_core::repo::outbox::OutboxKind::Reply,
         Some(eve),
         Some(evil_ticket),
-        serde_json::json!({"post_id": post, "actor_id": eve}),
+        flicket_core::outbox_message::OutboxMessage::Reply {
+            post_id: flicket_core::domain::PostId(post),
+            actor_id: flicket_core::domain::UserId(eve),
+        },
     )
     .await;
     push(&q.queue, id).await;

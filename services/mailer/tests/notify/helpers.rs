@@ -5,14 +5,14 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use flicket_core::Config;
-use flicket_core::domain::{TicketId, UserId};
+use flicket_core::domain::{PostId, TicketId, UserId};
 use flicket_core::jobs::EmailJob;
+use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::queue::EmailQueue;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
+use flicket_core::repo::outbox::{self, NewOutbox};
 use flicket_core::smtp_sink::SmtpSink;
 use flicket_mailer::{Mailer, MailerOptions};
-use serde_json::Value;
 use sqlx::PgPool;
 
 pub const REDIS_URL: &str = "redis://127.0.0.1:6379/0";
@@ -184,20 +184,18 @@ pub async fn world(pool: &PgPool) -> World {
 pub async fn outbox_row(
     pool: &PgPool,
     key: &str,
-    kind: OutboxKind,
     recipient: Option<i64>,
     ticket: Option<i64>,
-    payload: Value,
+    message: OutboxMessage,
 ) -> i64 {
     outbox::insert(
         pool,
         &NewOutbox {
             idempotency_key: key.to_owned(),
-            kind,
             recipient_id: recipient.map(UserId),
             recipient_email: None,
             ticket_id: ticket.map(TicketId),
-            payload,
+            message,
         },
     )
     .await
@@ -211,10 +209,12 @@ pub async fn reply_for(pool: &PgPool, w: &World, recipient: i64, text: &str) -> 
     outbox_row(
         pool,
         &format!("reply:{post}:{recipient}"),
-        OutboxKind::Reply,
         Some(recipient),
         Some(w.ticket),
-        serde_json::json!({"post_id": post, "actor_id": w.agent}),
+        OutboxMessage::Reply {
+            post_id: PostId(post),
+            actor_id: UserId(w.agent),
+        },
     )
     .await
 }

@@ -1,9 +1,10 @@
 //! Every kind of email reaches exactly its recipient, in their language, with both parts.
 
-use flicket_core::domain::TicketId;
+use flicket_core::Locale;
+use flicket_core::domain::{TicketId, UserId};
+use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::repo::fixtures;
 use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
-use serde_json::json;
 use sqlx::PgPool;
 
 use crate::helpers::*;
@@ -18,84 +19,102 @@ async fn every_kind_reaches_its_recipient_in_their_language(pool: PgPool) {
     let secret = config("unused").secret_key_bytes().to_vec();
     let token = flicket_core::crypto::encrypt_to_string(&secret, "reset-token-123").unwrap();
     let t = Some(w.ticket);
-    // (key, kind, recipient user, payload, a phrase the decoded email must contain)
-    let cases: Vec<(&str, OutboxKind, i64, serde_json::Value, &str)> = vec![
+    let (agent, customer) = (UserId(w.agent), UserId(w.customer));
+    // (key, message, recipient user, a phrase the decoded email must contain)
+    let cases: Vec<(&str, OutboxMessage, i64, &str)> = vec![
         (
             "opened:1",
-            OutboxKind::Opened,
+            OutboxMessage::Opened { actor_id: customer },
             w.agent,
-            json!({"actor_id": w.customer}),
             "Carl Customer opened this ticket",
         ),
         (
             "claim:1",
-            OutboxKind::Claim,
+            OutboxMessage::Claim {
+                activity_id: 1,
+                actor_id: agent,
+                assignee_id: agent,
+            },
             w.customer,
-            json!({"actor_id": w.agent}),
             "Ada Agent claimed this ticket",
         ),
         (
             "assign:1",
-            OutboxKind::Assign,
+            OutboxMessage::Assign {
+                activity_id: 2,
+                actor_id: agent,
+                assignee_id: UserId(bob),
+            },
             bob,
-            json!({"actor_id": w.agent, "assignee_id": bob}),
             "a attribué ce ticket à Bob Builder",
         ),
         (
             "release:1",
-            OutboxKind::Release,
+            OutboxMessage::Release {
+                activity_id: 3,
+                actor_id: agent,
+            },
             w.customer,
-            json!({"actor_id": w.agent}),
             "Ada Agent released this ticket",
         ),
         (
             "close:1",
-            OutboxKind::Close,
+            OutboxMessage::Close {
+                activity_id: 4,
+                actor_id: customer,
+            },
             bob,
-            json!({"actor_id": w.customer}),
             "Carl Customer a fermé ce ticket",
         ),
         (
             "reopen:1",
-            OutboxKind::Reopen,
+            OutboxMessage::Reopen {
+                activity_id: 5,
+                actor_id: customer,
+            },
             w.agent,
-            json!({"actor_id": w.customer}),
             "Carl Customer reopened this ticket",
         ),
         (
             "password_reset:1",
-            OutboxKind::PasswordReset,
+            OutboxMessage::PasswordReset {
+                token_enc: token,
+                expires_minutes: 30,
+            },
             w.customer,
-            json!({"token_enc": token}),
             "/password-reset/new?token=reset-token-123",
         ),
         (
             "digest:2026-11-30:1",
-            OutboxKind::Digest,
+            OutboxMessage::Digest {
+                period: "2026-11-30".into(),
+                ticket_ids: vec![TicketId(w.ticket)],
+            },
             bob,
-            json!({"tickets": [{"ticket_id": w.ticket, "title": "Printer on fire", "priority": "low", "status": "Open", "assignee": "Bob Builder"}]}),
             "Tickets toujours en attente",
         ),
     ];
     let q = TestQueue::new();
     let mailer = RunningMailer::start(&pool, options(&q.name)).await;
     let mut ids = Vec::new();
-    for (key, kind, recipient, payload, _) in &cases {
-        let ticket = match kind {
+    for (key, message, recipient, _) in &cases {
+        let ticket = match message.kind() {
             OutboxKind::PasswordReset | OutboxKind::Digest => None,
             _ => t,
         };
-        ids.push(outbox_row(&pool, key, *kind, Some(*recipient), ticket, payload.clone()).await);
+        ids.push(outbox_row(&pool, key, Some(*recipient), ticket, message.clone()).await);
     }
     let test_email = outbox::insert(
         &pool,
         &NewOutbox {
             idempotency_key: "test_email:1".into(),
-            kind: OutboxKind::TestEmail,
             recipient_id: None,
             recipient_email: Some("admin@example.test".into()),
             ticket_id: None,
-            payload: json!({"locale": "fr"}),
+            message: OutboxMessage::TestEmail {
+                requested_by: agent,
+                locale: Some(Locale::Fr),
+            },
         },
     )
     .await
@@ -115,7 +134,8 @@ async fn every_kind_reaches_its_recipient_in_their_language(pool: PgPool) {
         u if u == w.customer => "carl@example.test",
         _ => "bob@example.test",
     };
-    for (key, kind, recipient, _, phrase) in &cases {
+    for (key, message, recipient, phrase) in &cases {
+        let kind = message.kind();
         let id = ids[cases.iter().position(|c| c.0 == *key).unwrap()];
         let message_id = flicket_core::repo::deliveries::recent(&pool, 100)
             .await

@@ -10,6 +10,7 @@ mod installations;
 mod kill;
 mod kinds;
 mod nats_outage;
+mod payloads;
 mod redis_restart;
 mod ssrf;
 mod trace;

@@ -5,8 +5,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use flicket_core::domain::UserId;
+use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
+use flicket_core::repo::outbox::{self, NewOutbox};
 use sqlx::PgPool;
 
 use crate::helpers::*;
@@ -41,11 +43,13 @@ async fn test_email(pool: &PgPool, n: usize) -> i64 {
         pool,
         &NewOutbox {
             idempotency_key: format!("test_email:ssrf-{n}"),
-            kind: OutboxKind::TestEmail,
             recipient_id: None,
             recipient_email: Some("admin@example.test".into()),
             ticket_id: None,
-            payload: serde_json::json!({ "requested_by": 1 }),
+            message: OutboxMessage::TestEmail {
+                requested_by: UserId(1),
+                locale: None,
+            },
         },
     )
     .await

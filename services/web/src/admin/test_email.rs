@@ -1,20 +1,24 @@
-//! "Send test email" on the settings page: queues a test email through the outbox and shows its outcome once the
-//! mailer has one — in plain words, never the server's own error text (which could reveal internal banners).
+//! "Send test email" on the settings page (the use case is `flicket_core::ops::test_email`) and its status page,
+//! which shows the outcome once the mailer has one — in plain words, never the server's own error text (which could
+//! reveal internal banners).
 
 use askama::Template;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use flicket_core::domain::Email;
-use flicket_core::net_guard;
-use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
+use flicket_core::ops::test_email::send_test_email;
+use flicket_core::ops::{Acting, OpError};
+use flicket_core::permissions::Actor;
+use flicket_core::permissions::tickets::Refusal;
 use flicket_core::repo::settings;
 use serde::Deserialize;
 
 use super::guard::{AdminUser, ClientIp};
 use crate::error::AppError;
+use crate::extract::Id;
 use crate::pages::{PageCtx, flash_cookie, render};
+use crate::run::run;
 use crate::state::AppState;
 
 /// The test-email form.
@@ -48,42 +52,21 @@ pub async fn send(
     jar: CookieJar,
     Form(form): Form<TestForm>,
 ) -> Result<Response, AppError> {
-    let Ok(recipient) = Email::parse(&form.recipient) else {
-        return Ok(refuse(&state, jar, "error-email-invalid"));
+    let acting = Acting::new(Actor::from(&admin.0), ip.0.clone());
+    let allow_private = state.config.smtp_allow_private;
+    let queued = run(&state, async |c| {
+        send_test_email(c, &acting, &form.recipient, allow_private).await
+    })
+    .await;
+    let outbox_id = match queued {
+        Ok(q) => q.outbox_id,
+        Err(OpError::Invalid(f)) => return Ok(refuse(&state, jar, f.message.key)),
+        Err(OpError::NotFound) => return Err(AppError::NotFound),
+        Err(OpError::Refused(Refusal::Forbidden)) => return Err(AppError::Forbidden),
+        Err(OpError::Refused(Refusal::Conflict(key))) => return Ok(refuse(&state, jar, key)),
+        Err(OpError::Conflict(m)) => return Ok(refuse(&state, jar, m.key)),
+        Err(OpError::Db(e)) => return Err(e.into()),
     };
-    let s = settings::load(&state.pool).await?;
-    let Some(host) = s.smtp_host.as_deref() else {
-        return Ok(refuse(&state, jar, "error-test-email-no-host"));
-    };
-    // The saved host was vetted when saved; names can resolve elsewhere since (DNS rebinding), so check again.
-    let port = u16::try_from(s.smtp_port).unwrap_or(0);
-    if let Err(e) = net_guard::vet_smtp_host(host, port, state.config.smtp_allow_private).await {
-        return Ok(refuse(&state, jar, e.key()));
-    }
-    let mut tx = state.pool.begin().await?;
-    let row = NewOutbox {
-        idempotency_key: format!("test_email:{}", uuid::Uuid::new_v4()),
-        kind: OutboxKind::TestEmail,
-        recipient_id: None,
-        recipient_email: Some(recipient.as_str().to_owned()),
-        ticket_id: None,
-        payload: serde_json::json!({ "requested_by": admin.0.user_id }),
-    };
-    let outbox_id = outbox::insert(&mut *tx, &row)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("duplicate test email key"))?;
-    let data = serde_json::json!({ "recipient": recipient.as_str() });
-    super::audit::record(
-        &mut tx,
-        &admin,
-        &ip,
-        "settings.test_email",
-        "settings",
-        Some(data),
-    )
-    .await?;
-    tx.commit().await?;
-    state.relay.after_commit(vec![outbox_id]);
     let jar = jar.add(flash_cookie(&state, "info", "admin-test-email-queued"));
     Ok((
         jar,
@@ -97,7 +80,7 @@ pub async fn status(
     State(state): State<AppState>,
     _admin: AdminUser,
     ctx: PageCtx,
-    Path(id): Path<i64>,
+    Id(id): Id<i64>,
 ) -> Result<Response, AppError> {
     let st = settings::test_email_status(&state.pool, id)
         .await?

@@ -1,9 +1,11 @@
 //! `/admin/email`: administrators see the deliveries and can send a failed one again; nobody else can.
 
 use flicket_core::Locale;
+use flicket_core::domain::UserId;
+use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::repo::deliveries;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
+use flicket_core::repo::outbox::{self, NewOutbox};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -15,11 +17,13 @@ async fn failed_delivery(pool: &PgPool) -> (i64, i64) {
         pool,
         &NewOutbox {
             idempotency_key: "test_email:log".into(),
-            kind: OutboxKind::TestEmail,
             recipient_id: None,
             recipient_email: Some("ops@example.test".into()),
             ticket_id: None,
-            payload: serde_json::json!({}),
+            message: OutboxMessage::TestEmail {
+                requested_by: UserId(1),
+                locale: None,
+            },
         },
     )
     .await

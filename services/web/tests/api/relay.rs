@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use flicket_core::domain::UserId;
+use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::queue::EmailQueue;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
+use flicket_core::repo::outbox::{self, NewOutbox};
 use flicket_web::relay::Relay;
 use sqlx::PgPool;
 
@@ -15,11 +17,13 @@ async fn test_email_row(pool: &PgPool, key: &str) -> i64 {
         pool,
         &NewOutbox {
             idempotency_key: key.to_owned(),
-            kind: OutboxKind::TestEmail,
             recipient_id: None,
             recipient_email: Some("admin@example.test".into()),
             ticket_id: None,
-            payload: serde_json::json!({}),
+            message: OutboxMessage::TestEmail {
+                requested_by: UserId(1),
+                locale: None,
+            },
         },
     )
     .await

@@ -18,12 +18,13 @@ pub use workflow::{assign, change_category, claim, close, release, reopen};
 
 pub use crate::ops::{Changed, OpError, OpResult};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sqlx::PgConnection;
 
 use crate::domain::{PostId, TicketId, UserId};
+use crate::outbox_message::OutboxMessage;
 use crate::repo::activities::{self, NewActivity};
-use crate::repo::outbox::{self, NewOutbox, OutboxKind};
+use crate::repo::outbox::{self, NewOutbox};
 use crate::repo::tickets::TicketState;
 use crate::repo::{posts, subscriptions, ticket_users};
 use crate::tickets::activity::ActivityKind;
@@ -70,34 +71,23 @@ async fn notify(
     conn: &mut PgConnection,
     ticket_id: TicketId,
     actor: UserId,
-    kind: OutboxKind,
     event: i64,
-    payload: Value,
+    message: OutboxMessage,
 ) -> OpResult<Vec<i64>> {
     let mut ids = vec![];
     for user in subscriptions::recipients(conn, ticket_id, actor).await? {
         let row = NewOutbox {
-            idempotency_key: format!("{}:{event}:{user}", kind.as_str()),
-            kind,
+            idempotency_key: format!("{}:{event}:{user}", message.kind().as_str()),
             recipient_id: Some(user),
             recipient_email: None,
             ticket_id: Some(ticket_id),
-            payload: payload.clone(),
+            message: message.clone(),
         };
         if let Some(id) = outbox::insert(&mut *conn, &row).await? {
             ids.push(id);
         }
     }
     Ok(ids)
-}
-
-/// The standard payload of an activity's notification.
-fn activity_payload(activity_id: i64, actor: UserId, extra: Option<(&str, Value)>) -> Value {
-    let mut v = json!({ "activity_id": activity_id, "actor_id": actor });
-    if let (Some((k, x)), Some(map)) = (extra, v.as_object_mut()) {
-        map.insert(k.to_owned(), x);
-    }
-    v
 }
 
 /// Moves the ticket to a new assignee (or none), keeping `total_assigned` equal to the number of tickets each user

@@ -7,10 +7,10 @@ use super::workflow::close_locked;
 use super::{Changed, OpError, OpResult, lock, notify, record_at};
 use crate::domain::{PostId, PriorityId, StatusId, TicketId};
 use crate::markdown;
+use crate::outbox_message::OutboxMessage;
 use crate::permissions::Actor;
 use crate::permissions::tickets::{can_close, can_reply};
 use crate::repo::attachments::{self, NewAttachment};
-use crate::repo::outbox::OutboxKind;
 use crate::repo::{catalog, posts, subscriptions, ticket_users, tickets};
 use crate::tickets::activity::ActivityKind;
 use crate::tickets::{Body, Hours};
@@ -116,17 +116,12 @@ pub async fn reply(
     subscriptions::subscribe(conn, ticket_id, actor.user_id).await?;
     ticket_users::add_posts(conn, actor.user_id, 1).await?;
 
-    let payload = json!({ "post_id": post_id, "actor_id": actor.user_id });
+    let message = OutboxMessage::Reply {
+        post_id,
+        actor_id: actor.user_id,
+    };
     let mut changed = Changed {
-        outbox_ids: notify(
-            conn,
-            ticket_id,
-            actor.user_id,
-            OutboxKind::Reply,
-            post_id.0,
-            payload,
-        )
-        .await?,
+        outbox_ids: notify(conn, ticket_id, actor.user_id, post_id.0, message).await?,
         ..Changed::default()
     };
     if input.and_close {

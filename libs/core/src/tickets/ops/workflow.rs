@@ -3,14 +3,14 @@
 use serde_json::json;
 use sqlx::PgConnection;
 
-use super::{OpError, OpResult, activity_payload, lock, notify, person, reassign, record};
+use super::{OpError, OpResult, lock, notify, person, reassign, record};
 use crate::domain::{CategoryId, TicketId};
+use crate::outbox_message::OutboxMessage;
 use crate::permissions::Actor;
 use crate::permissions::tickets::{
     CategoryPolicy, Refusal, can_assign, can_change_category, can_claim, can_close, can_release,
     can_reopen,
 };
-use crate::repo::outbox::OutboxKind;
 use crate::repo::tickets::{self, TicketState};
 use crate::repo::{catalog, subscriptions};
 use crate::tickets::activity::ActivityKind;
@@ -32,12 +32,12 @@ pub async fn claim(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpRe
     tickets::save_state(conn, &s).await?;
     subscriptions::subscribe(conn, id, actor.user_id).await?;
     let act = record(conn, id, ActivityKind::Claim, None, actor.user_id, None).await?;
-    let payload = activity_payload(
-        act,
-        actor.user_id,
-        Some(("assignee_id", json!(actor.user_id))),
-    );
-    notify(conn, id, actor.user_id, OutboxKind::Claim, act, payload).await
+    let message = OutboxMessage::Claim {
+        activity_id: act,
+        actor_id: actor.user_id,
+        assignee_id: actor.user_id,
+    };
+    notify(conn, id, actor.user_id, act, message).await
 }
 
 /// Assigns a ticket to an enabled user (by user name): status In Work, the assignee subscribed and notified.
@@ -67,12 +67,12 @@ pub async fn assign(
         Some(target.user_id),
     )
     .await?;
-    let payload = activity_payload(
-        act,
-        actor.user_id,
-        Some(("assignee_id", json!(target.user_id))),
-    );
-    notify(conn, id, actor.user_id, OutboxKind::Assign, act, payload).await
+    let message = OutboxMessage::Assign {
+        activity_id: act,
+        actor_id: actor.user_id,
+        assignee_id: target.user_id,
+    };
+    notify(conn, id, actor.user_id, act, message).await
 }
 
 /// Releases a ticket: no assignee, status Open.
@@ -84,15 +84,11 @@ pub async fn release(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> Op
     set_status(conn, &mut s, "open").await?;
     tickets::save_state(conn, &s).await?;
     let act = record(conn, id, ActivityKind::Release, None, actor.user_id, None).await?;
-    notify(
-        conn,
-        id,
-        actor.user_id,
-        OutboxKind::Release,
-        act,
-        activity_payload(act, actor.user_id, None),
-    )
-    .await
+    let message = OutboxMessage::Release {
+        activity_id: act,
+        actor_id: actor.user_id,
+    };
+    notify(conn, id, actor.user_id, act, message).await
 }
 
 /// Closes a ticket: status Closed, no assignee.
@@ -121,15 +117,11 @@ pub(super) async fn close_locked(
         None,
     )
     .await?;
-    notify(
-        conn,
-        s.ticket_id,
-        actor.user_id,
-        OutboxKind::Close,
-        act,
-        activity_payload(act, actor.user_id, None),
-    )
-    .await
+    let message = OutboxMessage::Close {
+        activity_id: act,
+        actor_id: actor.user_id,
+    };
+    notify(conn, s.ticket_id, actor.user_id, act, message).await
 }
 
 /// Reopens a closed ticket: status Open.
@@ -140,15 +132,11 @@ pub async fn reopen(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpR
     set_status(conn, &mut s, "open").await?;
     tickets::save_state(conn, &s).await?;
     let act = record(conn, id, ActivityKind::Reopened, None, actor.user_id, None).await?;
-    notify(
-        conn,
-        id,
-        actor.user_id,
-        OutboxKind::Reopen,
-        act,
-        activity_payload(act, actor.user_id, None),
-    )
-    .await
+    let message = OutboxMessage::Reopen {
+        activity_id: act,
+        actor_id: actor.user_id,
+    };
+    notify(conn, id, actor.user_id, act, message).await
 }
 
 /// Moves a ticket to another department/category (when the settings allow it).
