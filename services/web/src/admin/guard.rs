@@ -68,23 +68,3 @@ pub async fn require_admin(req: Request, next: Next) -> Response {
 
 /// The client's address, for the audit log.
 pub use crate::http::ClientIp;
-
-/// Starts the transaction of an admin action on accounts or groups: locks the admin set (see
-/// `user_admin::lock_admin_set`) and checks, under that lock, that the actor is still an enabled admin — the session
-/// was checked when the request arrived, and another admin may have demoted or disabled them since.
-pub async fn admin_transaction(
-    state: &crate::state::AppState,
-    admin: &AdminUser,
-) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
-    use flicket_core::repo::user_admin;
-    let mut tx = state.pool.begin().await?;
-    user_admin::lock_admin_set(&mut tx).await?;
-    if !user_admin::is_enabled_admin(&mut tx, admin.0.user_id).await? {
-        tracing::warn!(
-            user.id = admin.0.user_id.0,
-            "admin action refused: no longer an admin"
-        );
-        return Err(AppError::Forbidden);
-    }
-    Ok(tx)
-}

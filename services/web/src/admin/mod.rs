@@ -3,7 +3,6 @@
 //! [`guard::require_admin`] on the whole router (deny by default) and by the [`guard::AdminUser`] extractor each
 //! handler takes.
 
-pub mod audit;
 pub mod form;
 pub mod guard;
 pub mod home;
