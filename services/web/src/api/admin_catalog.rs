@@ -17,8 +17,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::error::ApiErrorBody;
+use super::input::body;
 use super::reference::{Category, Department};
-use super::ticket_actions::body;
 use super::{ApiError, ApiUser, parse_id};
 use crate::admin::audit::record;
 use crate::admin::guard::ClientIp;

@@ -18,7 +18,7 @@ use sqlx::PgConnection;
 use utoipa::ToSchema;
 
 use super::error::ApiErrorBody;
-use super::ticket_actions::{Fields, body};
+use super::input::{Fields, body};
 use super::users::User;
 use super::{ApiError, ApiUser, parse_id};
 use crate::admin::audit;

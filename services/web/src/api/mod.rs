@@ -3,28 +3,22 @@
 
 mod admin_catalog;
 mod admin_users;
-mod attachments;
 mod auth;
 mod body;
-mod error;
-mod pagination;
+pub(crate) mod error;
+pub(crate) mod input;
+pub(crate) mod pagination;
 mod reference;
-mod subscribers;
-mod ticket_actions;
-mod ticket_edit;
-mod ticket_view;
-mod tickets;
 mod users;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Extension};
+use axum::extract::Extension;
 use axum::middleware::{from_fn, from_fn_with_state};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::router::UtoipaMethodRouterExt;
 use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -88,22 +82,6 @@ pub fn routes(
 pub fn v1_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auth::create_token, auth::revoke_token))
-        .routes(routes!(tickets::list, ticket_actions::create))
-        .routes(routes!(ticket_view::get, ticket_edit::update))
-        .routes(routes!(ticket_edit::history))
-        .routes(routes!(subscribers::list, subscribers::subscribe))
-        .routes(routes!(subscribers::unsubscribe))
-        // Uploads are streamed by their handler, which applies the upload limits of the settings.
-        .routes(routes!(attachments::upload, attachments::list).layer(DefaultBodyLimit::disable()))
-        .routes(routes!(attachments::download))
-        .routes(routes!(ticket_view::posts))
-        .routes(routes!(ticket_view::activity))
-        .routes(routes!(ticket_actions::reply))
-        .routes(routes!(ticket_actions::claim))
-        .routes(routes!(ticket_actions::release))
-        .routes(routes!(ticket_actions::close))
-        .routes(routes!(ticket_actions::reopen))
-        .routes(routes!(ticket_actions::assign))
         .routes(routes!(
             reference::departments,
             admin_catalog::create_department
@@ -141,7 +119,7 @@ fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
 }
 
 /// The site's base URL (for links) and its page size.
-async fn site(state: &AppState) -> Result<(String, i64), ApiError> {
+pub(crate) async fn site(state: &AppState) -> Result<(String, i64), ApiError> {
     let site = flicket_core::repo::settings::site(&state.pool).await?;
     let base = state.config.base_url.clone().unwrap_or(site.base_url);
     Ok((

@@ -8,9 +8,7 @@
 //! categories created only by those the admin pages allow) and the same domain operation to raise a ticket.
 //! Flicket's bugs are not copied: an unknown token is a 401, statuses link to statuses.
 
-mod records;
 mod reference;
-mod tickets;
 mod tokens;
 mod users;
 
@@ -32,7 +30,7 @@ use crate::api::{ApiError, ApiUser};
 use crate::state::AppState;
 
 /// The prefix of every path.
-const PREFIX: &str = "/flicket-api";
+pub(crate) const PREFIX: &str = "/flicket-api";
 
 /// Largest page size, as in Flicket.
 const MAX_PER_PAGE: i64 = 100;
@@ -43,19 +41,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/flicket-api/tokens",
             post(tokens::create).delete(tokens::revoke),
-        )
-        .route("/flicket-api/ticket/{id}", get(tickets::get))
-        .route("/flicket-api/tickets", get(add_slash).post(tickets::create))
-        .route("/flicket-api/tickets/", get(tickets::list))
-        .route("/flicket-api/tickets/{page}", get(add_slash))
-        .route("/flicket-api/tickets/{page}/", get(tickets::list_page))
-        .route("/flicket-api/post/{id}", get(tickets::post))
-        .route("/flicket-api/posts/{ticket_id}", get(add_slash))
-        .route("/flicket-api/posts/{ticket_id}/", get(tickets::posts))
-        .route("/flicket-api/posts/{ticket_id}/{page}", get(add_slash))
-        .route(
-            "/flicket-api/posts/{ticket_id}/{page}/",
-            get(tickets::posts_page),
         )
         .route("/flicket-api/user/{id}", get(users::get))
         .route("/flicket-api/users", get(add_slash))
@@ -92,53 +77,22 @@ pub fn routes() -> Router<AppState> {
             "/flicket-api/priorities/{page}/",
             get(reference::priorities_page),
         )
-        .route("/flicket-api/subscription/{id}", get(records::subscription))
-        .route("/flicket-api/subscriptions", get(add_slash))
-        .route("/flicket-api/subscriptions/", get(records::subscriptions))
-        .route("/flicket-api/subscriptions/{ticket_id}", get(add_slash))
-        .route(
-            "/flicket-api/subscriptions/{ticket_id}/",
-            get(records::ticket_subscriptions),
-        )
-        .route(
-            "/flicket-api/subscriptions/{ticket_id}/{page}",
-            get(add_slash),
-        )
-        .route(
-            "/flicket-api/subscriptions/{ticket_id}/{page}/",
-            get(records::ticket_subscriptions_page),
-        )
-        .route("/flicket-api/upload/{id}", get(records::upload))
-        .route("/flicket-api/uploads", get(add_slash))
-        .route("/flicket-api/uploads/", get(records::uploads))
-        .route("/flicket-api/uploads/{page}", get(add_slash))
-        .route("/flicket-api/uploads/{page}/", get(records::uploads_page))
-        .route("/flicket-api/history/{id}", get(records::history))
-        .route("/flicket-api/histories", get(add_slash))
-        .route("/flicket-api/histories/", get(records::histories))
-        .route("/flicket-api/histories/{page}", get(add_slash))
-        .route(
-            "/flicket-api/histories/{page}/",
-            get(records::histories_page),
-        )
-        .route("/flicket-api/action/{id}", get(records::action))
-        .route("/flicket-api/actions/{ticket_id}", get(records::actions))
 }
 
 /// `GET` of a collection's path without its trailing slash: a permanent redirect to it, as Flicket answered.
-async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
+pub(crate) async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
     let query = uri.query().map(|q| format!("?{q}")).unwrap_or_default();
     Redirect::permanent(&format!("{}/{query}", uri.path())).into_response()
 }
 
 /// The base URL of links and the default page size.
-struct Site {
-    base: String,
+pub(crate) struct Site {
+    pub(crate) base: String,
     per_page: i64,
 }
 
 impl Site {
-    async fn load(state: &AppState) -> Result<Self, ApiError> {
+    pub(crate) async fn load(state: &AppState) -> Result<Self, ApiError> {
         let site = settings::site(&state.pool).await?;
         Ok(Self {
             base: state.config.base_url.clone().unwrap_or(site.base_url),
@@ -147,12 +101,12 @@ impl Site {
     }
 
     /// The absolute URL of an API path (`ticket/1`, `tickets/`, …).
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{PREFIX}/{path}", self.base)
     }
 
     /// The page size asked for (`?per_page=`, at most 100); anything unreadable is the default, as in Flicket.
-    fn per_page(&self, query: &Params) -> i64 {
+    pub(crate) fn per_page(&self, query: &Params) -> i64 {
         query
             .int("per_page")
             .map_or(self.per_page, |n| n.clamp(1, MAX_PER_PAGE))
@@ -160,9 +114,9 @@ impl Site {
 }
 
 /// The query string, read leniently as Flicket did (an unreadable number is as good as absent).
-type Params = HashMap<String, String>;
+pub(crate) type Params = HashMap<String, String>;
 
-trait ParamsExt {
+pub(crate) trait ParamsExt {
     fn int(&self, key: &str) -> Option<i64>;
     fn text(&self, key: &str) -> Option<String>;
 }
@@ -184,7 +138,7 @@ impl ParamsExt for Params {
 }
 
 /// A filter given as an integer, or a 400 saying so.
-fn int_filter(query: &Params, key: &str) -> Result<Option<i64>, ApiError> {
+pub(crate) fn int_filter(query: &Params, key: &str) -> Result<Option<i64>, ApiError> {
     match query.get(key).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => v
@@ -204,32 +158,32 @@ fn path_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// A page number from the path (`…/2/`).
-fn path_page(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn path_page(raw: &str) -> Result<i64, ApiError> {
     path_id(raw).map(|p| p.clamp(1, 1_000_000))
 }
 
 /// Flicket's 400.
-fn bad_request(message: &str) -> ApiError {
+pub(crate) fn bad_request(message: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, message)
 }
 
 /// A date as Flicket's JSON encoder wrote it (RFC 1123, always GMT).
-fn date(d: DateTime<Utc>) -> String {
+pub(crate) fn date(d: DateTime<Utc>) -> String {
     d.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
 /// The person acting.
-fn actor(user: &ApiUser) -> Actor {
+pub(crate) fn actor(user: &ApiUser) -> Actor {
     Actor::from(&user.0)
 }
 
 /// A ticket the user may see; otherwise, like a missing one, a 404.
-fn visible(actor: &Actor, facts: &TicketFacts) -> Result<(), ApiError> {
+pub(crate) fn visible(actor: &Actor, facts: &TicketFacts) -> Result<(), ApiError> {
     can_view(actor, facts).map_err(|_| ApiError::not_found())
 }
 
 /// Keeps the rows whose ticket the user may see.
-async fn keep_visible<T>(
+pub(crate) async fn keep_visible<T>(
     state: &AppState,
     actor: &Actor,
     rows: Vec<T>,
@@ -249,7 +203,7 @@ async fn keep_visible<T>(
 }
 
 /// Where the page number goes in a collection's links.
-enum Paging<'a> {
+pub(crate) enum Paging<'a> {
     /// `…/tickets/2/?per_page=50`: the path before the page number (`tickets/`).
     Path(&'a str),
     /// `…/departments/?page=2&per_page=50`: the collection's path (`departments/`).
@@ -276,7 +230,7 @@ struct Links {
 
 /// A page of a collection, as Flicket's `to_collection_dict` built it.
 #[derive(Serialize)]
-struct Collection<T> {
+pub(crate) struct Collection<T> {
     items: Vec<T>,
     _meta: Meta,
     _links: Links,
@@ -284,7 +238,7 @@ struct Collection<T> {
 
 impl<T> Collection<T> {
     /// `filters` are the query parameters kept in the links (`("topic_id", "1")`, …).
-    fn new(
+    pub(crate) fn new(
         site: &Site,
         paging: Paging<'_>,
         filters: &[(&str, String)],
@@ -318,7 +272,7 @@ impl<T> Collection<T> {
 }
 
 /// One page of a short collection read whole: (the page's items, (page, per_page, total)).
-fn slice<T>(all: Vec<T>, page: i64, per_page: i64) -> (Vec<T>, (i64, i64, i64)) {
+pub(crate) fn slice<T>(all: Vec<T>, page: i64, per_page: i64) -> (Vec<T>, (i64, i64, i64)) {
     let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
     let skip = usize::try_from((page - 1).saturating_mul(per_page)).unwrap_or(usize::MAX);
     let take = usize::try_from(per_page).unwrap_or(0);
@@ -327,11 +281,11 @@ fn slice<T>(all: Vec<T>, page: i64, per_page: i64) -> (Vec<T>, (i64, i64, i64)) 
 }
 
 /// The page asked for with `?page=` (default 1).
-fn query_page(query: &Params) -> i64 {
+pub(crate) fn query_page(query: &Params) -> i64 {
     query.int("page").unwrap_or(1).clamp(1, 1_000_000)
 }
 
 /// The offset of a page.
-fn offset(page: i64, per_page: i64) -> i64 {
+pub(crate) fn offset(page: i64, per_page: i64) -> i64 {
     (page - 1).saturating_mul(per_page)
 }

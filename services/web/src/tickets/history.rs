@@ -1,16 +1,17 @@
 //! `GET /tickets/{id}/history` and `GET /posts/{id}/history`: the previous versions of a text, rendered.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use flicket_core::domain::{PostId, TicketId};
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::can_view;
 use flicket_core::repo::{posts, ticket_history, tickets};
 
-use super::{fmt_date, parse_id, tr};
+use super::{fmt_date, tr};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::extract::Id;
 use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
@@ -84,9 +85,8 @@ pub async fn ticket(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    Id(id): Id<TicketId>,
 ) -> Result<Response, AppError> {
-    let id: TicketId = parse_id(&id)?;
     show(&state, &ctx, &Actor::from(&user), id, None).await
 }
 
@@ -95,9 +95,8 @@ pub async fn post(
     State(state): State<AppState>,
     CurrentUser(user): CurrentUser,
     ctx: PageCtx,
-    Path(id): Path<String>,
+    Id(id): Id<PostId>,
 ) -> Result<Response, AppError> {
-    let id: PostId = parse_id(&id)?;
     let post = posts::get(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;

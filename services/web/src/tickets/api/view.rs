@@ -1,7 +1,7 @@
 //! `GET /api/v1/tickets/{id}`, its replies and its activity.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
 use flicket_core::domain::{PostId, TicketId};
 use flicket_core::permissions::Actor;
@@ -13,9 +13,12 @@ use flicket_core::tickets::Hours;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::ApiErrorBody;
-use super::pagination::{Page, PageParams};
-use super::{ApiError, ApiUser, parse_id, site};
+use super::super::reads::post_view;
+use super::Paged;
+use crate::api::error::ApiErrorBody;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::{ApiError, ApiUser};
+use crate::extract::ApiId;
 use crate::state::AppState;
 
 /// A ticket.
@@ -168,11 +171,8 @@ pub(super) async fn one_post(
     id: TicketId,
     post_id: PostId,
 ) -> Result<Post, ApiError> {
-    let pos = posts::position(&state.pool, id, post_id).await?;
-    posts::page(&state.pool, id, 1, pos)
+    post_view(&state.pool, id, post_id)
         .await?
-        .into_iter()
-        .next()
         .map(|p| Post::new(id, p))
         .ok_or_else(ApiError::not_found)
 }
@@ -185,9 +185,8 @@ pub(super) async fn one_post(
 pub async fn get(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
 ) -> Result<Json<Ticket>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
     Ok(Json(load(&state, &Actor::from(&user), id).await?.into()))
 }
 
@@ -199,17 +198,14 @@ pub async fn get(
 pub async fn posts(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     Query(paging): Query<PageParams>,
 ) -> Result<Json<Page<Post>>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
     let t = load(&state, &Actor::from(&user), id).await?;
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
-    let rows = posts::page(&state.pool, id, per_page, (page - 1) * per_page).await?;
+    let paged = Paged::of(&state, id, "posts", &paging).await?;
+    let rows = posts::page(&state.pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(|p| Post::new(id, p)).collect();
-    let url = |p: i64| format!("{base}/api/v1/tickets/{id}/posts?page={p}&per_page={per_page}");
-    Ok(Json(Page::new(items, page, per_page, t.reply_count, url)))
+    Ok(Json(paged.page(items, t.reply_count)))
 }
 
 /// A ticket's activity, oldest first.
@@ -220,16 +216,13 @@ pub async fn posts(
 pub async fn activity(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     Query(paging): Query<PageParams>,
 ) -> Result<Json<Page<Activity>>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
     load(&state, &Actor::from(&user), id).await?;
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
+    let paged = Paged::of(&state, id, "activity", &paging).await?;
     let total = activities::count(&state.pool, id).await?;
-    let rows = activities::page(&state.pool, id, per_page, (page - 1) * per_page).await?;
+    let rows = activities::page(&state.pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(Activity::from).collect();
-    let url = |p: i64| format!("{base}/api/v1/tickets/{id}/activity?page={p}&per_page={per_page}");
-    Ok(Json(Page::new(items, page, per_page, total, url)))
+    Ok(Json(paged.page(items, total)))
 }
