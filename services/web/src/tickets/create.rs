@@ -1,10 +1,9 @@
 //! `GET /tickets/new` and `POST /tickets`: raising a ticket.
 
 use askama::Template;
+use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use flicket_core::domain::{ParseError, TicketId, Title};
 use flicket_core::permissions::Actor;
 use flicket_core::repo::catalog::{self, TicketSettings};
@@ -13,10 +12,10 @@ use flicket_core::tickets::ops::{self, NewTicketInput, OpResult};
 use flicket_core::tickets::{Body, Hours};
 use sqlx::PgConnection;
 
+use super::Visit;
 use super::forms::{self, SelectOption, parse_choice};
 use super::submit::{Shown, TicketForm, submit as submit_form};
 use super::uploads::FormData;
-use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::pages::{PageCtx, render};
 use crate::state::AppState;
@@ -77,12 +76,8 @@ async fn page(
 }
 
 /// The empty form; the category of the user's previous ticket is preselected.
-pub async fn form(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-) -> Result<Response, AppError> {
-    let last = ticket_users::last_category(&state.pool, user.user_id).await?;
+pub async fn form(v: Visit) -> Result<Response, AppError> {
+    let last = ticket_users::last_category(&v.state.pool, v.user.user_id).await?;
     let draft = Draft {
         title: String::new(),
         body: String::new(),
@@ -90,7 +85,7 @@ pub async fn form(
         priority: String::new(),
         category: last.map(|c| c.to_string()).unwrap_or_default(),
     };
-    page(&state, &ctx, draft, Shown::fresh()).await
+    page(&v.state, &v.ctx, draft, Shown::fresh()).await
 }
 
 impl Draft {
@@ -141,26 +136,16 @@ impl TicketForm for NewTicket {
         "/tickets/new".to_owned()
     }
 
-    async fn show(
-        &self,
-        state: &AppState,
-        ctx: &PageCtx,
-        form: &FormData,
-        shown: Shown,
-    ) -> Result<Response, AppError> {
-        page(state, ctx, Draft::from_form(form), shown).await
+    async fn show(&self, v: &Visit, form: &FormData, shown: Shown) -> Result<Response, AppError> {
+        page(&v.state, &v.ctx, Draft::from_form(form), shown).await
     }
 }
 
 /// Creates the ticket, or shows the form again with the reason (422, or 413 for sizes).
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %v.user.user_id))]
 pub async fn submit(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    jar: CookieJar,
+    v: Visit,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let actor = Actor::from(&user);
-    submit_form(&NewTicket, (&state, &ctx, jar), &actor, multipart).await
+    submit_form(&NewTicket, v, multipart).await
 }

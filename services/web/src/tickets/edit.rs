@@ -1,17 +1,15 @@
 //! `GET|POST /tickets/{id}/edit` and `GET|POST /posts/{id}/edit`: editing a ticket body or a reply, with its
 //! attachments (removable by checkbox). The previous text goes to the edit history.
 
+use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use flicket_core::domain::{ParseError, PostId, TicketId, Title};
 use flicket_core::ops::Changed;
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::{self as rules, Decision, Refusal};
 use flicket_core::repo::catalog::TicketSettings;
 use flicket_core::repo::posts::PostState;
-use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::tickets;
 use flicket_core::tickets::ops::{self, EditPostInput, EditTicketInput, OpResult};
 use flicket_core::tickets::{Body, Hours};
@@ -21,14 +19,11 @@ use uuid::Uuid;
 use super::edit_page::{Draft, Target, page};
 use super::forms::parse_choice;
 use super::reads::post_with_facts;
-use super::redirect_flash;
 use super::submit::{Shown, TicketForm, submit};
 use super::uploads::FormData;
-use crate::auth::CurrentUser;
+use super::{Visit, redirect_flash};
 use crate::error::AppError;
 use crate::extract::Id;
-use crate::pages::PageCtx;
-use crate::state::AppState;
 
 /// Where the form is, whether the user may edit there, and the reply edited.
 struct Editing {
@@ -39,149 +34,104 @@ struct Editing {
 
 impl Editing {
     /// The ticket body (its creator or an admin, not while closed).
-    async fn ticket(state: &AppState, user: &SessionUser, id: TicketId) -> Result<Self, AppError> {
-        let facts = tickets::facts(&state.pool, id)
+    async fn ticket(v: &Visit, id: TicketId) -> Result<Self, AppError> {
+        let facts = tickets::facts(&v.state.pool, id)
             .await?
             .ok_or(AppError::NotFound)?;
         Ok(Self {
             target: Target::Ticket(id),
-            decision: rules::can_edit_ticket(&Actor::from(user), &facts),
+            decision: rules::can_edit_ticket(&v.actor(), &facts),
             post: None,
         })
     }
 
     /// A reply (its author or an admin, not while the ticket is closed).
-    async fn post(state: &AppState, user: &SessionUser, id: PostId) -> Result<Self, AppError> {
-        let (post, facts) = post_with_facts(&state.pool, id)
+    async fn post(v: &Visit, id: PostId) -> Result<Self, AppError> {
+        let (post, facts) = post_with_facts(&v.state.pool, id)
             .await?
             .ok_or(AppError::NotFound)?;
         Ok(Self {
             target: Target::Post(post.ticket_id, post.post_id),
-            decision: rules::can_edit_post(&Actor::from(user), post.author_id, &facts),
+            decision: rules::can_edit_post(&v.actor(), post.author_id, &facts),
             post: Some(post),
         })
     }
 
     /// The answer when the user may not edit: 403, or back to the ticket with the reason.
-    fn refused(&self, state: &AppState, jar: &CookieJar) -> Result<Option<Response>, AppError> {
+    fn refused(&self, v: &Visit) -> Result<Option<Response>, AppError> {
         match self.decision {
             Ok(()) => Ok(None),
             Err(Refusal::Forbidden) => Err(AppError::Forbidden),
             Err(Refusal::Conflict(key)) => {
-                let back = self.target.back_url();
-                Ok(Some(redirect_flash(
-                    state,
-                    jar.clone(),
-                    &back,
-                    "warning",
-                    key,
-                )))
+                let (back, jar) = (self.target.back_url(), v.jar.clone());
+                Ok(Some(redirect_flash(&v.state, jar, &back, "warning", key)))
             }
         }
     }
+
+    /// The form with the stored values.
+    async fn show_stored(self, v: &Visit) -> Result<Response, AppError> {
+        if let Some(refused) = self.refused(v)? {
+            return Ok(refused);
+        }
+        let ticket_id = match self.target {
+            Target::Ticket(t) | Target::Post(t, _) => t,
+        };
+        let t = tickets::view(&v.state.pool, ticket_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let (title, body, hours_cents) = match self.post {
+            None => (t.title, t.content, t.hours_cents),
+            Some(p) => (String::new(), p.content, p.hours_cents),
+        };
+        let draft = Draft {
+            title,
+            body,
+            hours: Hours::from_cents(hours_cents).display(),
+            priority: t.priority_id.to_string(),
+            status: t.status_id.to_string(),
+            remove: vec![],
+        };
+        page(&v.state, &v.ctx, self.target, draft, Shown::fresh()).await
+    }
+
+    /// Saves the edit, or shows the form again with the reason. The permission is checked before the upload is read,
+    /// so that a refused person stores nothing.
+    async fn save(self, v: Visit, multipart: Sent) -> Result<Response, AppError> {
+        if let Some(refused) = self.refused(&v)? {
+            return Ok(refused);
+        }
+        submit(&self.target, v, multipart).await
+    }
 }
 
-/// The form with the stored values.
-async fn show_stored(
-    state: &AppState,
-    ctx: &PageCtx,
-    jar: CookieJar,
-    editing: Editing,
-) -> Result<Response, AppError> {
-    if let Some(refused) = editing.refused(state, &jar)? {
-        return Ok(refused);
-    }
-    let ticket_id = match editing.target {
-        Target::Ticket(t) | Target::Post(t, _) => t,
-    };
-    let t = tickets::view(&state.pool, ticket_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let (title, body, hours_cents) = match editing.post {
-        None => (t.title, t.content, t.hours_cents),
-        Some(p) => (String::new(), p.content, p.hours_cents),
-    };
-    let draft = Draft {
-        title,
-        body,
-        hours: Hours::from_cents(hours_cents).display(),
-        priority: t.priority_id.to_string(),
-        status: t.status_id.to_string(),
-        remove: vec![],
-    };
-    page(state, ctx, editing.target, draft, Shown::fresh()).await
-}
+/// A sent multipart form.
+type Sent = Result<Multipart, MultipartRejection>;
 
 /// The ticket edit form.
-pub async fn ticket_form(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Id(id): Id<TicketId>,
-) -> Result<Response, AppError> {
-    let editing = Editing::ticket(&state, &user, id).await?;
-    show_stored(&state, &ctx, jar, editing).await
+pub async fn ticket_form(v: Visit, Id(id): Id<TicketId>) -> Result<Response, AppError> {
+    Editing::ticket(&v, id).await?.show_stored(&v).await
 }
 
 /// The reply edit form.
-pub async fn post_form(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Id(id): Id<PostId>,
-) -> Result<Response, AppError> {
-    let editing = Editing::post(&state, &user, id).await?;
-    show_stored(&state, &ctx, jar, editing).await
-}
-
-/// Saves an edit, or shows the form again with the reason. The permission is checked before the upload is read, so
-/// that a refused person stores nothing.
-async fn save(
-    (state, ctx, jar): (&AppState, &PageCtx, CookieJar),
-    user: &SessionUser,
-    editing: Editing,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, AppError> {
-    if let Some(refused) = editing.refused(state, &jar)? {
-        return Ok(refused);
-    }
-    submit(
-        &editing.target,
-        (state, ctx, jar),
-        &Actor::from(user),
-        multipart,
-    )
-    .await
+pub async fn post_form(v: Visit, Id(id): Id<PostId>) -> Result<Response, AppError> {
+    Editing::post(&v, id).await?.show_stored(&v).await
 }
 
 /// Saves a ticket edit.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %v.user.user_id))]
 pub async fn ticket_submit(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    jar: CookieJar,
+    v: Visit,
     Id(id): Id<TicketId>,
-    multipart: Result<Multipart, MultipartRejection>,
+    sent: Sent,
 ) -> Result<Response, AppError> {
-    let editing = Editing::ticket(&state, &user, id).await?;
-    save((&state, &ctx, jar), &user, editing, multipart).await
+    Editing::ticket(&v, id).await?.save(v, sent).await
 }
 
 /// Saves a reply edit.
-#[tracing::instrument(skip_all, fields(post.id = %id, user.id = %user.user_id))]
-pub async fn post_submit(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    jar: CookieJar,
-    Id(id): Id<PostId>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, AppError> {
-    let editing = Editing::post(&state, &user, id).await?;
-    save((&state, &ctx, jar), &user, editing, multipart).await
+#[tracing::instrument(skip_all, fields(post.id = %id, user.id = %v.user.user_id))]
+pub async fn post_submit(v: Visit, Id(id): Id<PostId>, sent: Sent) -> Result<Response, AppError> {
+    Editing::post(&v, id).await?.save(v, sent).await
 }
 
 /// The parsed edit of a ticket body or of a reply.
@@ -270,13 +220,7 @@ impl TicketForm for Target {
         self.back_url()
     }
 
-    async fn show(
-        &self,
-        state: &AppState,
-        ctx: &PageCtx,
-        form: &FormData,
-        shown: Shown,
-    ) -> Result<Response, AppError> {
-        page(state, ctx, *self, Draft::from_form(form), shown).await
+    async fn show(&self, v: &Visit, form: &FormData, shown: Shown) -> Result<Response, AppError> {
+        page(&v.state, &v.ctx, *self, Draft::from_form(form), shown).await
     }
 }

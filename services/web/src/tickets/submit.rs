@@ -6,7 +6,6 @@ use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
 use flicket_core::domain::ParseError;
 use flicket_core::markdown;
 use flicket_core::ops::Committed;
@@ -16,10 +15,8 @@ use flicket_core::tickets::ops::{OpError, OpResult};
 use sqlx::PgConnection;
 
 use super::uploads::{self, FormData};
-use super::{forms, op_failed, redirect_flash};
+use super::{Visit, forms, op_failed, redirect_flash};
 use crate::error::AppError;
-use crate::pages::PageCtx;
-use crate::state::AppState;
 
 /// How a form is shown: a message, a preview, and the status code.
 pub struct Shown {
@@ -73,30 +70,24 @@ pub(super) trait TicketForm {
     fn back(&self) -> String;
 
     /// The form again, with what was sent.
-    async fn show(
-        &self,
-        state: &AppState,
-        ctx: &PageCtx,
-        form: &FormData,
-        shown: Shown,
-    ) -> Result<Response, AppError>;
+    async fn show(&self, v: &Visit, form: &FormData, shown: Shown) -> Result<Response, AppError>;
 }
 
 /// Handles a sent ticket form: the form again (413 or 422 for a refused upload, 200 with a preview, 422 for a field
 /// that does not parse or that the change refuses), or the change made and its page with the success message.
 pub(super) async fn submit<F: TicketForm>(
     f: &F,
-    (state, ctx, jar): (&AppState, &PageCtx, CookieJar),
-    actor: &Actor,
+    v: Visit,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
+    let (state, ctx) = (&v.state, &v.ctx);
     let multipart = multipart.map_err(|_| AppError::BadRequest("ticket-error-bad-form"))?;
     let settings = catalog::ticket_settings(&state.pool).await?;
     let (form, refused) = uploads::read(&state.config.upload_dir, multipart, &settings).await?;
     let unprocessable = |key: &str| Shown::refused(ctx.t(key), StatusCode::UNPROCESSABLE_ENTITY);
     if let Some(e) = refused {
         let shown = Shown::refused(forms::upload_message(ctx.locale, &e), e.status);
-        return f.show(state, ctx, &form, shown).await;
+        return f.show(&v, &form, shown).await;
     }
     if form.get("action") == "preview" {
         let shown = Shown {
@@ -104,22 +95,23 @@ pub(super) async fn submit<F: TicketForm>(
             preview: Some(markdown::render(form.get("content"))),
             status: StatusCode::OK,
         };
-        return f.show(state, ctx, &form, shown).await;
+        return f.show(&v, &form, shown).await;
     }
     let input = match f.parse(&form, &settings) {
         Ok(i) => i,
-        Err(e) => return f.show(state, ctx, &form, unprocessable(e.key)).await,
+        Err(e) => return f.show(&v, &form, unprocessable(e.key)).await,
     };
-    match crate::run::run(state, async |c| f.change(c, actor, &input).await).await {
+    let actor = v.actor();
+    match crate::run::run(state, async |c| f.change(c, &actor, &input).await).await {
         Ok(done) => {
             form.files.keep();
             let (to, key) = f.done(&done, &input);
-            Ok(redirect_flash(state, jar, &to, "success", key))
+            Ok(redirect_flash(state, v.jar, &to, "success", key))
         }
         Err(OpError::Invalid(e)) => {
             let shown = unprocessable(e.message.key);
-            f.show(state, ctx, &form, shown).await
+            f.show(&v, &form, shown).await
         }
-        Err(e) => op_failed(state, jar, &f.back(), e),
+        Err(e) => op_failed(state, v.jar, &f.back(), e),
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::reads::post_view;
 use super::ticket_page::{ReplyDraft, render_page};
-use super::{fmt_date, tr};
+use super::{Visit, fmt_date, tr};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
 use crate::extract::Id;
@@ -26,18 +26,16 @@ pub struct ViewQuery {
 
 /// Shows a ticket.
 pub async fn show(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
+    v: Visit,
     Id(id): Id<TicketId>,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, AppError> {
     let page = q.page.as_deref().and_then(|p| p.parse().ok());
     let mut draft = ReplyDraft::default();
     if let Some(quoted) = q.quote.as_deref() {
-        draft.body = quote_text(&state, &ctx, id, quoted).await?;
+        draft.body = quote_text(&v.state, &v.ctx, id, quoted).await?;
     }
-    render_page(&state, &ctx, &user, id, page, draft, StatusCode::OK).await
+    render_page(&v, id, page, draft, StatusCode::OK).await
 }
 
 /// The text of a quoted post of this ticket (`ticket` for its body, or a reply id).

@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::super::uploads::{self, UploadError};
-use super::Paged;
+use super::Listed;
 use super::view::load;
 use crate::api::error::ApiErrorBody;
 use crate::api::pagination::{Page, PageParams};
@@ -200,20 +200,13 @@ pub async fn upload(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Attachment>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiId(id): ApiId<TicketId>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Attachment>>, ApiError> {
-    load(&state, &Actor::from(&user), id).await?;
-    let all = attachments::for_ticket(&state.pool, id)
+pub async fn list(t: Listed) -> Result<Json<Page<Attachment>>, ApiError> {
+    let all = attachments::for_ticket(&t.state.pool, t.id())
         .await?
         .into_iter()
         .map(Attachment::from)
         .collect();
-    let paged = Paged::of(&state, id, "attachments", &paging).await?;
-    Ok(Json(paged.slice(all)))
+    Ok(Json(t.paged("attachments").await?.slice(all)))
 }
 
 /// Downloads an attachment (`Content-Disposition: attachment`, `nosniff`); unknown ids and tickets the caller may

@@ -2,8 +2,8 @@
 //! (edit, change of category, close, reopen) in one transaction, and the previous versions of its texts.
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
 use flicket_core::domain::{CategoryId, PriorityId, StatusId, TicketId, Title};
 use flicket_core::ops::Changed;
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::view::{Ticket, load};
-use super::{HoursIn, Paged};
+use super::{HoursIn, Listed};
 use crate::api::error::ApiErrorBody;
 use crate::api::input::{Fields, body};
 use crate::api::pagination::{Page, PageParams};
@@ -192,17 +192,10 @@ impl From<ticket_history::EditEntry> for Edit {
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Edit>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn history(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiId(id): ApiId<TicketId>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Edit>>, ApiError> {
-    load(&state, &Actor::from(&user), id).await?;
-    let paged = Paged::of(&state, id, "history", &paging).await?;
-    let total = ticket_history::count_for_ticket(&state.pool, id).await?;
-    let rows =
-        ticket_history::page_for_ticket(&state.pool, id, paged.per_page, paged.offset()).await?;
+pub async fn history(t: Listed) -> Result<Json<Page<Edit>>, ApiError> {
+    let (id, paged, pool) = (t.id(), t.paged("history").await?, &t.state.pool);
+    let total = ticket_history::count_for_ticket(pool, id).await?;
+    let rows = ticket_history::page_for_ticket(pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(Edit::from).collect();
     Ok(Json(paged.page(items, total)))
 }

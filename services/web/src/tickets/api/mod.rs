@@ -8,9 +8,12 @@ mod edit;
 mod subscribers;
 mod view;
 
-use axum::extract::DefaultBodyLimit;
-use flicket_core::domain::ParseError;
-use flicket_core::domain::TicketId;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Query};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use flicket_core::domain::{ParseError, TicketId};
+use flicket_core::permissions::Actor;
+use flicket_core::repo::tickets::TicketView;
 use flicket_core::tickets::Hours;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -18,7 +21,8 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
 use crate::api::pagination::{Page, PageParams};
-use crate::api::{ApiError, site};
+use crate::api::{ApiError, ApiUser, site};
+use crate::extract::ApiId;
 use crate::state::AppState;
 
 /// The routes (`GET /api/v1/tickets`, the list, is the `listing` area's).
@@ -57,6 +61,58 @@ impl HoursIn {
             Some(HoursIn::Text(s)) => Hours::parse(s),
             Some(HoursIn::Number(n)) => Hours::parse(&format!("{n}")),
         }
+    }
+}
+
+/// A ticket the caller may see, as the `GET`s of `/api/v1/tickets/{id}` and of its collections take it, with `Q`
+/// read from the request too. In this order: no valid token is a 401, a malformed id a 404, a refused `Q` its own
+/// answer; then a missing ticket is a 404, one the caller may not see a 403 ([`view::load`]).
+pub(super) struct Seen<Q = ()> {
+    state: AppState,
+    ticket: TicketView,
+    query: Q,
+}
+
+/// A ticket the caller may see, and the page asked for of one of its collections.
+type Listed = Seen<Query<PageParams>>;
+
+impl<Q> FromRequestParts<AppState> for Seen<Q>
+where
+    Q: FromRequestParts<AppState> + Send,
+    Q::Rejection: IntoResponse,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let ApiUser(user) = ApiUser::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ApiId(id) = ApiId::<TicketId>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let query = Q::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ticket = view::load(state, &Actor::from(&user), id)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            state: state.clone(),
+            ticket,
+            query,
+        })
+    }
+}
+
+impl Listed {
+    /// The ticket's id.
+    fn id(&self) -> TicketId {
+        self.ticket.ticket_id
+    }
+
+    /// The page asked for of the collection `what` (`posts`, `activity` …).
+    async fn paged(&self, what: &str) -> Result<Paged, ApiError> {
+        Paged::of(&self.state, self.id(), what, &self.query.0).await
     }
 }
 

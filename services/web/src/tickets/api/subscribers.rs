@@ -2,7 +2,7 @@
 //! page); unsubscribing someone else is for admins and super users.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flicket_core::domain::{TicketId, UserId};
@@ -12,8 +12,8 @@ use flicket_core::tickets::ops::{self, OpError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::Paged;
 use super::view::load;
+use super::{Listed, Paged};
 use crate::api::error::ApiErrorBody;
 use crate::api::pagination::{Page, PageParams};
 use crate::api::{ApiError, ApiUser};
@@ -65,14 +65,8 @@ async fn page_of(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Subscriber>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiId(id): ApiId<TicketId>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Subscriber>>, ApiError> {
-    load(&state, &Actor::from(&user), id).await?;
-    Ok(Json(page_of(&state, id, &paging).await?))
+pub async fn list(t: Listed) -> Result<Json<Page<Subscriber>>, ApiError> {
+    Ok(Json(page_of(&t.state, t.id(), &t.query.0).await?))
 }
 
 /// Subscribes an enabled user (or oneself) to a ticket; 409 when already subscribed.

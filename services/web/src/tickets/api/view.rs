@@ -1,7 +1,6 @@
 //! `GET /api/v1/tickets/{id}`, its replies and its activity.
 
 use axum::Json;
-use axum::extract::{Query, State};
 use chrono::{DateTime, Utc};
 use flicket_core::domain::{PostId, TicketId};
 use flicket_core::permissions::Actor;
@@ -14,11 +13,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::super::reads::post_view;
-use super::Paged;
+use super::{Listed, Seen};
+use crate::api::ApiError;
 use crate::api::error::ApiErrorBody;
 use crate::api::pagination::{Page, PageParams};
-use crate::api::{ApiError, ApiUser};
-use crate::extract::ApiId;
 use crate::state::AppState;
 
 /// A ticket.
@@ -182,12 +180,8 @@ pub(super) async fn one_post(
     params(("id" = i64, Path, description = "Ticket id")),
     responses((status = 200, body = Ticket), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody)))]
-pub async fn get(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiId(id): ApiId<TicketId>,
-) -> Result<Json<Ticket>, ApiError> {
-    Ok(Json(load(&state, &Actor::from(&user), id).await?.into()))
+pub async fn get(seen: Seen) -> Json<Ticket> {
+    Json(seen.ticket.into())
 }
 
 /// A ticket's replies, oldest first.
@@ -195,17 +189,11 @@ pub async fn get(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Post>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody)))]
-pub async fn posts(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiId(id): ApiId<TicketId>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Post>>, ApiError> {
-    let t = load(&state, &Actor::from(&user), id).await?;
-    let paged = Paged::of(&state, id, "posts", &paging).await?;
-    let rows = posts::page(&state.pool, id, paged.per_page, paged.offset()).await?;
+pub async fn posts(t: Listed) -> Result<Json<Page<Post>>, ApiError> {
+    let (id, paged) = (t.id(), t.paged("posts").await?);
+    let rows = posts::page(&t.state.pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(|p| Post::new(id, p)).collect();
-    Ok(Json(paged.page(items, t.reply_count)))
+    Ok(Json(paged.page(items, t.ticket.reply_count)))
 }
 
 /// A ticket's activity, oldest first.
@@ -213,16 +201,10 @@ pub async fn posts(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Activity>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn activity(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    ApiId(id): ApiId<TicketId>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Activity>>, ApiError> {
-    load(&state, &Actor::from(&user), id).await?;
-    let paged = Paged::of(&state, id, "activity", &paging).await?;
-    let total = activities::count(&state.pool, id).await?;
-    let rows = activities::page(&state.pool, id, paged.per_page, paged.offset()).await?;
+pub async fn activity(t: Listed) -> Result<Json<Page<Activity>>, ApiError> {
+    let (id, paged, pool) = (t.id(), t.paged("activity").await?, &t.state.pool);
+    let total = activities::count(pool, id).await?;
+    let rows = activities::page(pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(Activity::from).collect();
     Ok(Json(paged.page(items, total)))
 }
