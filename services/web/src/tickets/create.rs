@@ -42,6 +42,19 @@ struct Draft {
     category: String,
 }
 
+impl Draft {
+    /// The values of a sent form.
+    fn from_form(form: &FormData) -> Self {
+        Self {
+            title: form.get("title").to_owned(),
+            body: form.get("content").to_owned(),
+            hours: form.get("hours").to_owned(),
+            priority: form.get("priority_id").to_owned(),
+            category: form.get("category_id").to_owned(),
+        }
+    }
+}
+
 async fn page(
     state: &AppState,
     ctx: &PageCtx,
@@ -86,19 +99,6 @@ pub async fn form(v: Visit) -> Result<Response, AppError> {
         category: last.map(|c| c.to_string()).unwrap_or_default(),
     };
     page(&v.state, &v.ctx, draft, Shown::fresh()).await
-}
-
-impl Draft {
-    /// The values of a sent form.
-    fn from_form(form: &FormData) -> Self {
-        Self {
-            title: form.get("title").to_owned(),
-            body: form.get("content").to_owned(),
-            hours: form.get("hours").to_owned(),
-            priority: form.get("priority_id").to_owned(),
-            category: form.get("category_id").to_owned(),
-        }
-    }
 }
 
 /// The form of a new ticket.

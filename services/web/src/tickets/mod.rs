@@ -19,7 +19,7 @@ mod step;
 mod submit;
 mod suggest;
 mod ticket_page;
-pub(crate) mod uploads;
+mod uploads;
 mod view;
 
 use axum::Router;
