@@ -23,4 +23,5 @@ pub mod settings;
 pub mod signin;
 pub mod startup;
 pub mod state;
+pub mod stored_files;
 pub mod tickets;

@@ -23,5 +23,5 @@ pub async fn run<T: Committed>(
 pub fn after_commit(state: &AppState, out: &mut impl Committed) {
     let changed = out.take_changed();
     state.relay.after_commit(changed.outbox_ids);
-    crate::tickets::files::remove_stored(state, changed.removed_files);
+    crate::stored_files::remove_stored(state, changed.removed_files);
 }

@@ -107,17 +107,17 @@ impl Application {
 /// Every route, with its middleware. Each area hands its pages, its `/api/v1` and its `/flicket-api/` routes here.
 pub fn router(state: AppState) -> Router {
     let api_v1 = utoipa_axum::router::OpenApiRouter::new()
-        .merge(crate::api::v1_routes())
         .merge(crate::signin::api_routes())
         .merge(crate::catalog::api_routes())
-        .merge(crate::people::api_routes());
+        .merge(crate::people::api_routes())
+        .merge(crate::listing::api_routes())
+        .merge(crate::tickets::api_routes());
     let api_compat = Router::new()
-        .merge(crate::api_compat::routes())
         .merge(crate::signin::compat_routes())
         .merge(crate::catalog::compat_routes())
-        .merge(crate::people::compat_routes());
+        .merge(crate::people::compat_routes())
+        .merge(crate::tickets::compat_routes());
     let pages = Router::new()
-        .route("/", get(pages::dashboard::show))
         .merge(crate::signin::routes())
         .route("/language", post(pages::language::switch))
         .merge(crate::listing::routes())

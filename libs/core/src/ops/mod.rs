@@ -144,6 +144,18 @@ impl Committed for Vec<i64> {
     }
 }
 
+impl<T> Committed for (T, Changed) {
+    fn take_changed(&mut self) -> Changed {
+        std::mem::take(&mut self.1)
+    }
+}
+
+impl Committed for crate::domain::TicketId {
+    fn take_changed(&mut self) -> Changed {
+        Changed::default()
+    }
+}
+
 /// Who does an administrative change: the user (or none for the command line) and the client address, both
 /// written to the audit log.
 #[derive(Debug, Clone)]

@@ -19,11 +19,7 @@ use crate::state::AppState;
 pub const MAX_JSON_BYTES: i64 = 2 * 1024 * 1024;
 
 fn too_large(limit: i64) -> Response {
-    ApiError::too_large(
-        "api-error-body-too-large",
-        &crate::tickets::human_size(limit),
-    )
-    .into_response()
+    ApiError::too_large("api-error-body-too-large", &crate::http::human_size(limit)).into_response()
 }
 
 /// Middleware: reads a non-multipart body up to the smaller of the site's per-request limit and

@@ -1,27 +1,20 @@
 //! The JSON API under `/api/v1`, authenticated with bearer tokens (never with the session cookie, so it cannot be
 //! driven cross-site), described by an OpenAPI 3.1 document generated from the code.
 
-mod attachments;
 mod auth;
 mod body;
 pub(crate) mod error;
+pub(crate) mod input;
 pub(crate) mod pagination;
-mod subscribers;
-mod ticket_actions;
-mod ticket_edit;
-mod ticket_view;
-mod tickets;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Extension};
+use axum::extract::Extension;
 use axum::middleware::{from_fn, from_fn_with_state};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::router::UtoipaMethodRouterExt;
-use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use auth::{ApiLimiter, ApiUser, bearer};
@@ -79,27 +72,6 @@ pub fn routes(
         )
 }
 
-/// The `/api/v1` routes not yet moved into their area.
-pub fn v1_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(tickets::list, ticket_actions::create))
-        .routes(routes!(ticket_view::get, ticket_edit::update))
-        .routes(routes!(ticket_edit::history))
-        .routes(routes!(subscribers::list, subscribers::subscribe))
-        .routes(routes!(subscribers::unsubscribe))
-        // Uploads are streamed by their handler, which applies the upload limits of the settings.
-        .routes(routes!(attachments::upload, attachments::list).layer(DefaultBodyLimit::disable()))
-        .routes(routes!(attachments::download))
-        .routes(routes!(ticket_view::posts))
-        .routes(routes!(ticket_view::activity))
-        .routes(routes!(ticket_actions::reply))
-        .routes(routes!(ticket_actions::claim))
-        .routes(routes!(ticket_actions::release))
-        .routes(routes!(ticket_actions::close))
-        .routes(routes!(ticket_actions::reopen))
-        .routes(routes!(ticket_actions::assign))
-}
-
 /// The API documentation's policy ([`crate::http::DOCS_CSP`]).
 async fn docs_csp(mut resp: axum::response::Response) -> axum::response::Response {
     resp.headers_mut().insert(
@@ -107,11 +79,6 @@ async fn docs_csp(mut resp: axum::response::Response) -> axum::response::Respons
         axum::http::HeaderValue::from_static(crate::http::DOCS_CSP),
     );
     resp
-}
-
-/// Parses an id from the path; anything else is a 404, as in the UI.
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::not_found())
 }
 
 /// The site's base URL (for links) and its page size.

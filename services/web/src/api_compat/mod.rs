@@ -8,16 +8,11 @@
 //! categories created only by those the admin pages allow) and the same domain operation to raise a ticket.
 //! Flicket's bugs are not copied: an unknown token is a 401, statuses link to statuses.
 
-mod records;
-mod tickets;
-
 use std::collections::HashMap;
 
-use axum::Router;
 use axum::extract::OriginalUri;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use chrono::{DateTime, Utc};
 use flicket_core::domain::TicketId;
 use flicket_core::permissions::Actor;
@@ -29,59 +24,10 @@ use crate::api::{ApiError, ApiUser};
 use crate::state::AppState;
 
 /// The prefix of every path.
-const PREFIX: &str = "/flicket-api";
+pub(crate) const PREFIX: &str = "/flicket-api";
 
 /// Largest page size, as in Flicket.
 const MAX_PER_PAGE: i64 = 100;
-
-/// The routes (mounted with `/api/v1`'s, whose token rate limit they share).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/flicket-api/ticket/{id}", get(tickets::get))
-        .route("/flicket-api/tickets", get(add_slash).post(tickets::create))
-        .route("/flicket-api/tickets/", get(tickets::list))
-        .route("/flicket-api/tickets/{page}", get(add_slash))
-        .route("/flicket-api/tickets/{page}/", get(tickets::list_page))
-        .route("/flicket-api/post/{id}", get(tickets::post))
-        .route("/flicket-api/posts/{ticket_id}", get(add_slash))
-        .route("/flicket-api/posts/{ticket_id}/", get(tickets::posts))
-        .route("/flicket-api/posts/{ticket_id}/{page}", get(add_slash))
-        .route(
-            "/flicket-api/posts/{ticket_id}/{page}/",
-            get(tickets::posts_page),
-        )
-        .route("/flicket-api/subscription/{id}", get(records::subscription))
-        .route("/flicket-api/subscriptions", get(add_slash))
-        .route("/flicket-api/subscriptions/", get(records::subscriptions))
-        .route("/flicket-api/subscriptions/{ticket_id}", get(add_slash))
-        .route(
-            "/flicket-api/subscriptions/{ticket_id}/",
-            get(records::ticket_subscriptions),
-        )
-        .route(
-            "/flicket-api/subscriptions/{ticket_id}/{page}",
-            get(add_slash),
-        )
-        .route(
-            "/flicket-api/subscriptions/{ticket_id}/{page}/",
-            get(records::ticket_subscriptions_page),
-        )
-        .route("/flicket-api/upload/{id}", get(records::upload))
-        .route("/flicket-api/uploads", get(add_slash))
-        .route("/flicket-api/uploads/", get(records::uploads))
-        .route("/flicket-api/uploads/{page}", get(add_slash))
-        .route("/flicket-api/uploads/{page}/", get(records::uploads_page))
-        .route("/flicket-api/history/{id}", get(records::history))
-        .route("/flicket-api/histories", get(add_slash))
-        .route("/flicket-api/histories/", get(records::histories))
-        .route("/flicket-api/histories/{page}", get(add_slash))
-        .route(
-            "/flicket-api/histories/{page}/",
-            get(records::histories_page),
-        )
-        .route("/flicket-api/action/{id}", get(records::action))
-        .route("/flicket-api/actions/{ticket_id}", get(records::actions))
-}
 
 /// `GET` of a collection's path without its trailing slash: a permanent redirect to it, as Flicket answered.
 pub(crate) async fn add_slash(OriginalUri(uri): OriginalUri) -> Response {
@@ -172,7 +118,7 @@ pub(crate) fn bad_request(message: &str) -> ApiError {
 }
 
 /// A date as Flicket's JSON encoder wrote it (RFC 1123, always GMT).
-fn date(d: DateTime<Utc>) -> String {
+pub(crate) fn date(d: DateTime<Utc>) -> String {
     d.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
 }
 
@@ -182,12 +128,12 @@ pub(crate) fn actor(user: &ApiUser) -> Actor {
 }
 
 /// A ticket the user may see; otherwise, like a missing one, a 404.
-fn visible(actor: &Actor, facts: &TicketFacts) -> Result<(), ApiError> {
+pub(crate) fn visible(actor: &Actor, facts: &TicketFacts) -> Result<(), ApiError> {
     can_view(actor, facts).map_err(|_| ApiError::not_found())
 }
 
 /// Keeps the rows whose ticket the user may see.
-async fn keep_visible<T>(
+pub(crate) async fn keep_visible<T>(
     state: &AppState,
     actor: &Actor,
     rows: Vec<T>,

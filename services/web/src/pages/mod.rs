@@ -1,6 +1,5 @@
 //! Server-rendered pages and what every page needs (`PageCtx`).
 
-pub mod dashboard;
 pub mod language;
 
 use axum::extract::FromRequestParts;

@@ -1,22 +1,21 @@
 //! `GET /tickets/new` and `POST /tickets`: raising a ticket.
 
 use askama::Template;
+use axum::extract::Multipart;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, State};
-use axum::http::StatusCode;
 use axum::response::Response;
-use axum_extra::extract::CookieJar;
-use flicket_core::domain::{ParseError, Title};
-use flicket_core::markdown;
+use flicket_core::domain::{ParseError, TicketId, Title};
 use flicket_core::permissions::Actor;
-use flicket_core::repo::{catalog, ticket_users};
-use flicket_core::tickets::ops::{self, NewTicketInput, OpError};
+use flicket_core::repo::catalog::{self, TicketSettings};
+use flicket_core::repo::ticket_users;
+use flicket_core::tickets::ops::{self, NewTicketInput, OpResult};
 use flicket_core::tickets::{Body, Hours};
+use sqlx::PgConnection;
 
+use super::Visit;
 use super::forms::{self, SelectOption, parse_choice};
-use super::uploads::{self, FormData};
-use super::{op_failed, redirect_flash};
-use crate::auth::CurrentUser;
+use super::submit::{Shown, TicketForm, submit as submit_form};
+use super::uploads::FormData;
 use crate::error::AppError;
 use crate::pages::{PageCtx, render};
 use crate::state::AppState;
@@ -43,13 +42,24 @@ struct Draft {
     category: String,
 }
 
+impl Draft {
+    /// The values of a sent form.
+    fn from_form(form: &FormData) -> Self {
+        Self {
+            title: form.get("title").to_owned(),
+            body: form.get("content").to_owned(),
+            hours: form.get("hours").to_owned(),
+            priority: form.get("priority_id").to_owned(),
+            category: form.get("category_id").to_owned(),
+        }
+    }
+}
+
 async fn page(
     state: &AppState,
     ctx: &PageCtx,
     draft: Draft,
-    error: Option<String>,
-    preview: Option<String>,
-    status: StatusCode,
+    shown: Shown,
 ) -> Result<Response, AppError> {
     let settings = catalog::ticket_settings(&state.pool).await?;
     let priorities = catalog::priorities(&state.pool).await?;
@@ -70,21 +80,17 @@ async fn page(
             priorities: forms::priorities(&priorities, &priority),
             categories: forms::categories(&categories, &draft.category),
             files_hint: forms::files_hint(ctx.locale, &settings),
-            error,
-            preview,
+            error: shown.error,
+            preview: shown.preview,
         },
     );
-    *resp.status_mut() = status;
+    *resp.status_mut() = shown.status;
     Ok(resp)
 }
 
 /// The empty form; the category of the user's previous ticket is preselected.
-pub async fn form(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-) -> Result<Response, AppError> {
-    let last = ticket_users::last_category(&state.pool, user.user_id).await?;
+pub async fn form(v: Visit) -> Result<Response, AppError> {
+    let last = ticket_users::last_category(&v.state.pool, v.user.user_id).await?;
     let draft = Draft {
         title: String::new(),
         body: String::new(),
@@ -92,88 +98,54 @@ pub async fn form(
         priority: String::new(),
         category: last.map(|c| c.to_string()).unwrap_or_default(),
     };
-    page(&state, &ctx, draft, None, None, StatusCode::OK).await
+    page(&v.state, &v.ctx, draft, Shown::fresh()).await
 }
 
-fn parse(form: &FormData) -> Result<NewTicketInput, ParseError> {
-    Ok(NewTicketInput {
-        title: Title::parse(form.get("title"))?,
-        body: Body::parse(form.get("content"))?,
-        priority_id: parse_choice(form.get("priority_id"), "ticket-error-priority")?,
-        category_id: parse_choice(form.get("category_id"), "ticket-error-category")?,
-        hours: Hours::parse(form.get("hours"))?,
-        files: form.files.attachments(),
-    })
+/// The form of a new ticket.
+struct NewTicket;
+
+impl TicketForm for NewTicket {
+    type Input = NewTicketInput;
+    type Done = TicketId;
+
+    fn parse(&self, form: &FormData, _: &TicketSettings) -> Result<NewTicketInput, ParseError> {
+        Ok(NewTicketInput {
+            title: Title::parse(form.get("title"))?,
+            body: Body::parse(form.get("content"))?,
+            priority_id: parse_choice(form.get("priority_id"), "ticket-error-priority")?,
+            category_id: parse_choice(form.get("category_id"), "ticket-error-category")?,
+            hours: Hours::parse(form.get("hours"))?,
+            files: form.files.attachments(),
+        })
+    }
+
+    async fn change(
+        &self,
+        conn: &mut PgConnection,
+        actor: &Actor,
+        input: &NewTicketInput,
+    ) -> OpResult<TicketId> {
+        ops::create(conn, actor, input).await
+    }
+
+    fn done(&self, id: &TicketId, _: &NewTicketInput) -> (String, &'static str) {
+        (format!("/tickets/{id}"), "ticket-created")
+    }
+
+    fn back(&self) -> String {
+        "/tickets/new".to_owned()
+    }
+
+    async fn show(&self, v: &Visit, form: &FormData, shown: Shown) -> Result<Response, AppError> {
+        page(&v.state, &v.ctx, Draft::from_form(form), shown).await
+    }
 }
 
 /// Creates the ticket, or shows the form again with the reason (422, or 413 for sizes).
-#[tracing::instrument(skip_all, fields(user.id = %user.user_id))]
+#[tracing::instrument(skip_all, fields(user.id = %v.user.user_id))]
 pub async fn submit(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    jar: CookieJar,
+    v: Visit,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, AppError> {
-    let multipart = multipart.map_err(|_| AppError::BadRequest("ticket-error-bad-form"))?;
-    let settings = catalog::ticket_settings(&state.pool).await?;
-    let (form, refused) = uploads::read(&state.config.upload_dir, multipart, &settings).await?;
-    let draft = Draft {
-        title: form.get("title").to_owned(),
-        body: form.get("content").to_owned(),
-        hours: form.get("hours").to_owned(),
-        priority: form.get("priority_id").to_owned(),
-        category: form.get("category_id").to_owned(),
-    };
-    if let Some(e) = refused {
-        let msg = forms::upload_message(ctx.locale, &e);
-        return page(&state, &ctx, draft, Some(msg), None, e.status).await;
-    }
-    if form.get("action") == "preview" {
-        let html = markdown::render(form.get("content"));
-        let note = (!form.files.is_empty()).then(|| ctx.t("ticket-preview-files-again"));
-        return page(&state, &ctx, draft, note, Some(html), StatusCode::OK).await;
-    }
-    let input = match parse(&form) {
-        Ok(i) => i,
-        Err(e) => {
-            let msg = ctx.t(e.key);
-            return page(
-                &state,
-                &ctx,
-                draft,
-                Some(msg),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
-    };
-    let mut tx = state.pool.begin().await?;
-    match ops::create(&mut tx, &Actor::from(&user), &input).await {
-        Ok(id) => {
-            tx.commit().await?;
-            form.files.keep();
-            Ok(redirect_flash(
-                &state,
-                jar,
-                &format!("/tickets/{id}"),
-                "success",
-                "ticket-created",
-            ))
-        }
-        Err(OpError::Invalid(f)) => {
-            let msg = ctx.t(f.message.key);
-            page(
-                &state,
-                &ctx,
-                draft,
-                Some(msg),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => op_failed(&state, jar, "/tickets/new", e),
-    }
+    submit_form(&NewTicket, v, multipart).await
 }

@@ -1,12 +1,12 @@
 //! The edit form of a ticket body or a reply, shown empty, again with a message, or with a preview.
 
 use askama::Template;
-use axum::http::StatusCode;
 use axum::response::Response;
 use flicket_core::domain::{PostId, TicketId};
 use flicket_core::repo::{attachments, catalog};
 
 use super::forms::{self, SelectOption};
+use super::submit::Shown;
 use super::tr;
 use super::uploads::FormData;
 use crate::error::AppError;
@@ -78,33 +78,6 @@ impl Target {
         match self {
             Target::Ticket(t) => format!("/tickets/{t}"),
             Target::Post(_, p) => format!("/posts/{p}"),
-        }
-    }
-}
-
-/// How the form is shown: a message, a preview, and the status code.
-pub struct Shown {
-    pub error: Option<String>,
-    pub preview: Option<String>,
-    pub status: StatusCode,
-}
-
-impl Shown {
-    /// As stored.
-    pub fn fresh() -> Self {
-        Self {
-            error: None,
-            preview: None,
-            status: StatusCode::OK,
-        }
-    }
-
-    /// Again, with why it was refused.
-    pub fn refused(message: String, status: StatusCode) -> Self {
-        Self {
-            error: Some(message),
-            preview: None,
-            status,
         }
     }
 }

@@ -6,16 +6,16 @@ use std::sync::LazyLock;
 use askama::Template;
 use axum::Router;
 use axum::extract::rejection::FormRejection;
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use flicket_core::markdown;
 use flicket_core::tickets::Body;
 use serde::Deserialize;
 
-use super::parse_id;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::extract::{Id, Ids};
 use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
@@ -104,64 +104,45 @@ fn moved(to: String) -> Response {
     Redirect::permanent(&to).into_response()
 }
 
-async fn ticket_page(Path(id): Path<String>) -> Result<Response, AppError> {
-    Ok(moved(format!("/tickets/{}", parse_id::<i64>(&id)?)))
+/// `GET` of an old URL with an id: a permanent redirect to `to`, the id in place of `{id}`.
+fn to(to: &'static str) -> MethodRouter<AppState> {
+    get(move |Id(id): Id<i64>| async move { moved(to.replace("{id}", &id.to_string())) })
 }
 
-async fn ticket_page_n(Path((id, page)): Path<(String, String)>) -> Result<Response, AppError> {
-    let (id, page) = (parse_id::<i64>(&id)?, parse_id::<i64>(&page)?);
-    Ok(moved(format!("/tickets/{id}?page={page}")))
+async fn ticket_page_n(Ids(id, page): Ids<i64, i64>) -> Response {
+    moved(format!("/tickets/{id}?page={page}"))
 }
 
-async fn ticket_edit(Path(id): Path<String>) -> Result<Response, AppError> {
-    Ok(moved(format!("/tickets/{}/edit", parse_id::<i64>(&id)?)))
-}
-
-async fn post_edit(Path(id): Path<String>) -> Result<Response, AppError> {
-    Ok(moved(format!("/posts/{}/edit", parse_id::<i64>(&id)?)))
-}
-
-async fn post_page(Path(id): Path<String>) -> Result<Response, AppError> {
-    Ok(moved(format!("/posts/{}", parse_id::<i64>(&id)?)))
-}
-
-async fn ticket_history(Path(id): Path<String>) -> Result<Response, AppError> {
-    Ok(moved(format!("/tickets/{}/history", parse_id::<i64>(&id)?)))
-}
-
-async fn post_history(Path(id): Path<String>) -> Result<Response, AppError> {
-    Ok(moved(format!("/posts/{}/history", parse_id::<i64>(&id)?)))
-}
-
-async fn status_link(Path((id, _status)): Path<(String, String)>) -> Result<Response, AppError> {
-    Ok(moved(format!("/tickets/{}", parse_id::<i64>(&id)?)))
+/// A former action link with a second segment (a status, a user): the ticket.
+async fn ticket_of(Ids(id, _): Ids<i64, String>) -> Response {
+    moved(format!("/tickets/{id}"))
 }
 
 /// Flicket's URLs, as they appear in old emails and bookmarks.
 pub fn legacy_routes() -> Router<AppState> {
     Router::new()
-        .route("/ticket_view/{id}", get(ticket_page))
-        .route("/ticket_view/{id}/", get(ticket_page))
+        .route("/ticket_view/{id}", to("/tickets/{id}"))
+        .route("/ticket_view/{id}/", to("/tickets/{id}"))
         .route("/ticket_view/{id}/{page}/", get(ticket_page_n))
         .route(
             "/ticket_create/",
             get(async || moved("/tickets/new".into())),
         )
-        .route("/edit_ticket/{id}", get(ticket_edit))
-        .route("/edit_post/{id}/", get(post_edit))
-        .route("/history/topic/{id}/", get(ticket_history))
-        .route("/history/post/{id}/", get(post_history))
+        .route("/edit_ticket/{id}", to("/tickets/{id}/edit"))
+        .route("/edit_post/{id}/", to("/posts/{id}/edit"))
+        .route("/history/topic/{id}/", to("/tickets/{id}/history"))
+        .route("/history/post/{id}/", to("/posts/{id}/history"))
         .route(
             "/markdown_primer/",
             get(async || moved("/help/markdown".into())),
         )
         // Former state-changing links: they only lead to the ticket now.
-        .route("/ticket_claim/{id}/", get(ticket_page))
-        .route("/release/{id}/", get(ticket_page))
-        .route("/ticket_assign/{id}/", get(ticket_page))
-        .route("/change_status/{id}/{status}/", get(status_link))
-        .route("/ticket_department_category/{id}/", get(ticket_page))
-        .route("/delete_ticket/{id}/", get(ticket_page))
-        .route("/delete_post/{id}/", get(post_page))
-        .route("/unsubscribe/{id}/{user}", get(status_link))
+        .route("/ticket_claim/{id}/", to("/tickets/{id}"))
+        .route("/release/{id}/", to("/tickets/{id}"))
+        .route("/ticket_assign/{id}/", to("/tickets/{id}"))
+        .route("/change_status/{id}/{status}/", get(ticket_of))
+        .route("/ticket_department_category/{id}/", to("/tickets/{id}"))
+        .route("/delete_ticket/{id}/", to("/tickets/{id}"))
+        .route("/delete_post/{id}/", to("/posts/{id}"))
+        .route("/unsubscribe/{id}/{user}", get(ticket_of))
 }

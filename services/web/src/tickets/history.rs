@@ -1,18 +1,15 @@
 //! `GET /tickets/{id}/history` and `GET /posts/{id}/history`: the previous versions of a text, rendered.
 
 use askama::Template;
-use axum::extract::{Path, State};
 use axum::response::Response;
 use flicket_core::domain::{PostId, TicketId};
-use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::can_view;
 use flicket_core::repo::{posts, ticket_history, tickets};
 
-use super::{fmt_date, parse_id, tr};
-use crate::auth::CurrentUser;
+use super::{Visit, fmt_date, tr};
 use crate::error::AppError;
+use crate::extract::Id;
 use crate::pages::{PageCtx, render};
-use crate::state::AppState;
 
 /// One previous version.
 pub struct Version {
@@ -30,16 +27,15 @@ struct HistoryPage<'a> {
 }
 
 async fn show(
-    state: &AppState,
-    ctx: &PageCtx,
-    actor: &Actor,
+    v: &Visit,
     ticket_id: TicketId,
     post_id: Option<PostId>,
 ) -> Result<Response, AppError> {
+    let (state, ctx) = (&v.state, &v.ctx);
     let facts = tickets::facts(&state.pool, ticket_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    can_view(actor, &facts).map_err(|_| AppError::NotFound)?;
+    can_view(&v.actor(), &facts).map_err(|_| AppError::NotFound)?;
     let unknown = ctx.t("activity-deleted-user");
     let versions = ticket_history::list(&state.pool, ticket_id, post_id)
         .await?
@@ -80,26 +76,14 @@ async fn show(
 }
 
 /// The history of a ticket body.
-pub async fn ticket(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let id: TicketId = parse_id(&id)?;
-    show(&state, &ctx, &Actor::from(&user), id, None).await
+pub async fn ticket(v: Visit, Id(id): Id<TicketId>) -> Result<Response, AppError> {
+    show(&v, id, None).await
 }
 
 /// The history of a reply.
-pub async fn post(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let id: PostId = parse_id(&id)?;
-    let post = posts::get(&state.pool, id)
+pub async fn post(v: Visit, Id(id): Id<PostId>) -> Result<Response, AppError> {
+    let post = posts::get(&v.state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    show(&state, &ctx, &Actor::from(&user), post.ticket_id, Some(id)).await
+    show(&v, post.ticket_id, Some(id)).await
 }

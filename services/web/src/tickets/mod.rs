@@ -1,7 +1,11 @@
-//! The ticket pages: create, view, reply, edit, the workflow actions, history, attachments, markdown preview and
-//! help, and redirects from Flicket's old URLs.
+//! The tickets area: the ticket pages (create, view, reply, edit, the workflow actions, history, attachments,
+//! markdown preview and help, redirects from Flicket's old URLs), their `/api/v1` routes ([`api`]) and their
+//! `/flicket-api/` routes ([`compat`]). Every change goes through an operation of `flicket_core::tickets::ops`, run
+//! by [`crate::run::run`].
 
 mod actions;
+mod api;
+mod compat;
 mod create;
 mod edit;
 mod edit_page;
@@ -9,29 +13,41 @@ pub(crate) mod files;
 mod forms;
 mod help;
 mod history;
+mod reads;
 mod reply;
+mod step;
+mod submit;
 mod suggest;
 mod ticket_page;
-pub(crate) mod uploads;
+mod uploads;
 mod view;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use chrono::{DateTime, Utc};
 use flicket_core::Locale;
 use flicket_core::i18n::FluentArgs;
-use flicket_core::ops::FieldError;
+use flicket_core::ops::{Committed, FieldError};
+use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::Refusal;
-use flicket_core::tickets::ops::{Changed, OpError};
+use flicket_core::repo::sessions::SessionUser;
+use flicket_core::tickets::ops::{OpError, OpResult};
+use sqlx::PgConnection;
 
+pub use api::routes as api_routes;
+pub use compat::routes as compat_routes;
+use step::Step;
+
+use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::flash_cookie;
+use crate::pages::{PageCtx, flash_cookie};
 use crate::state::AppState;
 
-/// Every ticket route. Upload routes read their body as a stream and enforce the limits of the settings themselves,
+/// Every ticket page. Upload routes read their body as a stream and enforce the limits of the settings themselves,
 /// so the default body limit is lifted there only.
 pub fn routes() -> Router<AppState> {
     let streamed = || DefaultBodyLimit::disable();
@@ -51,11 +67,11 @@ pub fn routes() -> Router<AppState> {
                 .layer(streamed()),
         )
         .route("/tickets/{id}/history", get(history::ticket))
-        .route("/tickets/{id}/claim", post(actions::claim))
-        .route("/tickets/{id}/release", post(actions::release))
+        .route("/tickets/{id}/claim", actions::step(Step::Claim))
+        .route("/tickets/{id}/release", actions::step(Step::Release))
         .route("/tickets/{id}/assign", post(actions::assign))
-        .route("/tickets/{id}/close", post(actions::close))
-        .route("/tickets/{id}/reopen", post(actions::reopen))
+        .route("/tickets/{id}/close", actions::step(Step::Close))
+        .route("/tickets/{id}/reopen", actions::step(Step::Reopen))
         .route("/tickets/{id}/category", post(actions::category))
         .route("/tickets/{id}/subscribers", post(actions::subscribe))
         .route(
@@ -79,9 +95,36 @@ pub fn routes() -> Router<AppState> {
         .merge(help::legacy_routes())
 }
 
-/// Parses an id from the path; anything else is a 404 (never a 400 with parser text).
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, AppError> {
-    raw.parse().map_err(|_| AppError::NotFound)
+/// What every ticket page and button works with: the state, the signed-in user (anyone else is sent to sign in first),
+/// the page's context and the cookies.
+pub struct Visit {
+    state: AppState,
+    user: SessionUser,
+    ctx: PageCtx,
+    jar: CookieJar,
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
+        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
+        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
+        Ok(Self {
+            state: state.clone(),
+            user,
+            ctx,
+            jar,
+        })
+    }
+}
+
+impl Visit {
+    /// The user's rights.
+    fn actor(&self) -> Actor {
+        Actor::from(&self.user)
+    }
 }
 
 /// A redirect that shows a message on the next page.
@@ -89,29 +132,38 @@ fn redirect_flash(state: &AppState, jar: CookieJar, to: &str, kind: &str, key: &
     (jar.add(flash_cookie(state, kind, key)), Redirect::to(to)).into_response()
 }
 
-/// Maps a refused or failed change: 404, 403, or back to the ticket with the reason.
+/// Maps a refused or failed change: 404, 403, or back to `back` with the reason.
 fn op_failed(
     state: &AppState,
     jar: CookieJar,
-    back_to: &str,
+    back: &str,
     e: OpError,
 ) -> Result<Response, AppError> {
     match e {
         OpError::NotFound => Err(AppError::NotFound),
         OpError::Refused(Refusal::Forbidden) => Err(AppError::Forbidden),
         OpError::Refused(Refusal::Conflict(key)) => {
-            Ok(redirect_flash(state, jar, back_to, "warning", key))
+            Ok(redirect_flash(state, jar, back, "warning", key))
         }
         OpError::Invalid(FieldError { message, .. }) | OpError::Conflict(message) => {
-            Ok(redirect_flash(state, jar, back_to, "warning", message.key))
+            Ok(redirect_flash(state, jar, back, "warning", message.key))
         }
         OpError::Db(e) => Err(e.into()),
     }
 }
 
-/// After commit: pushes the outbox rows and removes the files of deleted attachments.
-fn after_commit(state: &AppState, mut changed: Changed) {
-    crate::run::after_commit(state, &mut changed);
+/// Runs a change of a page with the one runner: once committed, to `to` with the message `done`; refused, as
+/// [`op_failed`] back to `back`.
+async fn change<T: Committed>(
+    v: Visit,
+    (back, to): (&str, &str),
+    done: &str,
+    op: impl for<'c> AsyncFnOnce(&'c mut PgConnection) -> OpResult<T>,
+) -> Result<Response, AppError> {
+    match crate::run::run(&v.state, op).await {
+        Ok(_) => Ok(redirect_flash(&v.state, v.jar, to, "success", done)),
+        Err(e) => op_failed(&v.state, v.jar, back, e),
+    }
 }
 
 /// Dates as Flicket showed them (`dd-mm-YYYY HH:MM`, UTC).
@@ -126,20 +178,6 @@ fn tr(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
         fa.set(k.to_string(), v.to_string());
     }
     locale.t_args(key, &fa)
-}
-
-/// A size for people: `10 MiB`, `512 KiB`, `300 bytes`.
-pub(crate) fn human_size(bytes: i64) -> String {
-    const MIB: i64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= MIB {
-        format!("{:.1} MiB", bytes as f64 / MIB as f64)
-    } else if bytes >= 1024 {
-        format!("{} KiB", bytes / 1024)
-    } else {
-        format!("{bytes} B")
-    }
 }
 
 /// Page numbers for a list of `total` items shown `per_page` at a time.
@@ -173,6 +211,8 @@ impl Pager {
         (self.page - 1) * per_page.max(1)
     }
 }
+
+pub(crate) use crate::http::human_size;
 
 #[cfg(test)]
 mod tests {

@@ -5,10 +5,8 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
 use flicket_core::domain::{PostId, TicketId};
-use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::{self as rules, CategoryPolicy};
 use flicket_core::repo::attachments::AttachmentView;
-use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::tickets::TicketView;
 use flicket_core::repo::{activities, attachments, catalog, posts, subscriptions, tickets};
 use flicket_core::tickets::Hours;
@@ -16,10 +14,9 @@ use flicket_core::tickets::activity::{ActivityKind, quoted_value};
 use flicket_core::tickets::files::short_name;
 
 use super::forms::{self, SelectOption};
-use super::{Pager, fmt_date, human_size, tr};
+use super::{Pager, Visit, fmt_date, human_size, tr};
 use crate::error::AppError;
 use crate::pages::{PageCtx, render};
-use crate::state::AppState;
 
 /// A link to an attachment.
 pub struct AttachmentLink {
@@ -163,18 +160,17 @@ fn activity_line(ctx: &PageCtx, a: &activities::ActivityView) -> Option<Activity
 
 /// Renders the ticket page (also used to show the reply form again with a message).
 pub async fn render_page(
-    state: &AppState,
-    ctx: &PageCtx,
-    user: &SessionUser,
+    v: &Visit,
     id: TicketId,
     page: Option<i64>,
     mut draft: ReplyDraft,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let (state, ctx) = (&v.state, &v.ctx);
     let t = tickets::view(&state.pool, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = Actor::from(user);
+    let actor = v.actor();
     let facts = t.facts();
     rules::can_view(&actor, &facts).map_err(|_| AppError::NotFound)?;
     let settings = catalog::ticket_settings(&state.pool).await?;

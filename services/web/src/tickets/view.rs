@@ -1,6 +1,6 @@
 //! `GET /tickets/{id}` (with `?page=` and `?quote=`) and `GET /posts/{id}`.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use flicket_core::domain::{PostId, TicketId};
@@ -8,10 +8,12 @@ use flicket_core::repo::{catalog, posts, tickets};
 use flicket_core::tickets::quote::quote;
 use serde::Deserialize;
 
+use super::reads::post_view;
 use super::ticket_page::{ReplyDraft, render_page};
-use super::{fmt_date, parse_id, tr};
+use super::{Visit, fmt_date, tr};
 use crate::auth::CurrentUser;
 use crate::error::AppError;
+use crate::extract::Id;
 use crate::pages::PageCtx;
 use crate::state::AppState;
 
@@ -24,19 +26,16 @@ pub struct ViewQuery {
 
 /// Shows a ticket.
 pub async fn show(
-    State(state): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    ctx: PageCtx,
-    Path(id): Path<String>,
+    v: Visit,
+    Id(id): Id<TicketId>,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, AppError> {
-    let id: TicketId = parse_id(&id)?;
     let page = q.page.as_deref().and_then(|p| p.parse().ok());
     let mut draft = ReplyDraft::default();
     if let Some(quoted) = q.quote.as_deref() {
-        draft.body = quote_text(&state, &ctx, id, quoted).await?;
+        draft.body = quote_text(&v.state, &v.ctx, id, quoted).await?;
     }
-    render_page(&state, &ctx, &user, id, page, draft, StatusCode::OK).await
+    render_page(&v, id, page, draft, StatusCode::OK).await
 }
 
 /// The text of a quoted post of this ticket (`ticket` for its body, or a reply id).
@@ -61,9 +60,7 @@ async fn quote_text(
         else {
             return Ok(String::new());
         };
-        let pos = posts::position(&state.pool, id, post_id).await?;
-        let shown = posts::page(&state.pool, id, 1, pos).await?;
-        let Some(view) = shown.into_iter().next() else {
+        let Some(view) = post_view(&state.pool, id, post_id).await? else {
             return Ok(String::new());
         };
         (view.author_name, view.created_at, post.content)
@@ -80,9 +77,8 @@ async fn quote_text(
 pub async fn post_redirect(
     State(state): State<AppState>,
     CurrentUser(_user): CurrentUser,
-    Path(id): Path<String>,
+    Id(post_id): Id<PostId>,
 ) -> Result<Response, AppError> {
-    let post_id: PostId = parse_id(&id)?;
     let post = posts::get(&state.pool, post_id)
         .await?
         .ok_or(AppError::NotFound)?;

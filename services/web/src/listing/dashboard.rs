@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::response::Response;
 use flicket_core::repo::ticket_list::{self, DepartmentStatusCount, Scope, TicketFilter};
 
-use super::{PageCtx, render};
+use super::page::Row;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::listing::page::Row;
+use crate::pages::{PageCtx, render};
 use crate::state::AppState;
 
 /// How many tickets each dashboard list shows.

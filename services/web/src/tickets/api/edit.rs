@@ -2,10 +2,11 @@
 //! (edit, change of category, close, reopen) in one transaction, and the previous versions of its texts.
 
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use flicket_core::domain::{CategoryId, PriorityId, StatusId, TicketId, Title};
+use flicket_core::ops::Changed;
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::CategoryPolicy;
 use flicket_core::repo::{catalog, ticket_history};
@@ -14,11 +15,14 @@ use flicket_core::tickets::{Body, Hours};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::error::ApiErrorBody;
-use super::pagination::{Page, PageParams};
-use super::ticket_actions::{Fields, HoursIn, body};
-use super::ticket_view::{Ticket, load};
-use super::{ApiError, ApiUser, parse_id, site};
+use super::view::{Ticket, load};
+use super::{HoursIn, Listed};
+use crate::api::error::ApiErrorBody;
+use crate::api::input::{Fields, body};
+use crate::api::pagination::{Page, PageParams};
+use crate::api::{ApiError, ApiUser};
+use crate::extract::ApiId;
+use crate::run::run;
 use crate::state::AppState;
 
 /// Changes to a ticket; fields left out keep their value.
@@ -65,10 +69,9 @@ enum StatusMove {
 pub async fn update(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     b: Result<Json<TicketChanges>, JsonRejection>,
 ) -> Result<Json<Ticket>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
     let b = body(b)?;
     let actor = Actor::from(&user);
     let t = load(&state, &actor, id).await?;
@@ -121,33 +124,34 @@ pub async fn update(
         None
     };
 
-    let mut outbox = vec![];
-    let mut tx = state.pool.begin().await?;
-    if matches!(status_move, StatusMove::Reopen) {
-        outbox.extend(ops::reopen(&mut tx, &actor, id).await?);
-    }
-    if edits_text {
-        let input = EditTicketInput {
-            title,
-            body: content,
-            priority_id: b.priority_id.map_or(t.priority_id, PriorityId),
-            hours,
-            remove: vec![],
-            files: vec![],
-            // No file is added, so the number kept never matters here.
-            max_files: i64::MAX,
-        };
-        let changed = ops::edit_ticket(&mut tx, &actor, id, &input).await?;
-        outbox.extend(changed.outbox_ids);
-    }
-    if let (Some(category), Some(policy)) = (category, policy) {
-        ops::change_category(&mut tx, &actor, id, category, policy).await?;
-    }
-    if matches!(status_move, StatusMove::Close) {
-        outbox.extend(ops::close(&mut tx, &actor, id).await?);
-    }
-    tx.commit().await?;
-    state.relay.after_commit(outbox);
+    let edit = edits_text.then(|| EditTicketInput {
+        title,
+        body: content,
+        priority_id: b.priority_id.map_or(t.priority_id, PriorityId),
+        hours,
+        remove: vec![],
+        files: vec![],
+        // No file is added, so the number kept never matters here.
+        max_files: i64::MAX,
+    });
+    run(&state, async |c| {
+        let mut changed = Changed::default();
+        if matches!(status_move, StatusMove::Reopen) {
+            changed.outbox_ids.extend(ops::reopen(c, &actor, id).await?);
+        }
+        if let Some(input) = &edit {
+            let edited = ops::edit_ticket(c, &actor, id, input).await?;
+            changed.outbox_ids.extend(edited.outbox_ids);
+        }
+        if let (Some(category), Some(policy)) = (category, policy) {
+            ops::change_category(c, &actor, id, category, policy).await?;
+        }
+        if matches!(status_move, StatusMove::Close) {
+            changed.outbox_ids.extend(ops::close(c, &actor, id).await?);
+        }
+        Ok(changed)
+    })
+    .await?;
     Ok(Json(load(&state, &actor, id).await?.into()))
 }
 
@@ -188,20 +192,10 @@ impl From<ticket_history::EditEntry> for Edit {
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Edit>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn history(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Edit>>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
-    load(&state, &Actor::from(&user), id).await?;
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
-    let total = ticket_history::count_for_ticket(&state.pool, id).await?;
-    let rows =
-        ticket_history::page_for_ticket(&state.pool, id, per_page, (page - 1) * per_page).await?;
+pub async fn history(t: Listed) -> Result<Json<Page<Edit>>, ApiError> {
+    let (id, paged, pool) = (t.id(), t.paged("history").await?, &t.state.pool);
+    let total = ticket_history::count_for_ticket(pool, id).await?;
+    let rows = ticket_history::page_for_ticket(pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(Edit::from).collect();
-    let url = |p: i64| format!("{base}/api/v1/tickets/{id}/history?page={p}&per_page={per_page}");
-    Ok(Json(Page::new(items, page, per_page, total, url)))
+    Ok(Json(paged.page(items, total)))
 }

@@ -1,7 +1,6 @@
 //! `GET /api/v1/tickets/{id}`, its replies and its activity.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
 use chrono::{DateTime, Utc};
 use flicket_core::domain::{PostId, TicketId};
 use flicket_core::permissions::Actor;
@@ -13,9 +12,11 @@ use flicket_core::tickets::Hours;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::error::ApiErrorBody;
-use super::pagination::{Page, PageParams};
-use super::{ApiError, ApiUser, parse_id, site};
+use super::super::reads::post_view;
+use super::{Listed, Seen};
+use crate::api::ApiError;
+use crate::api::error::ApiErrorBody;
+use crate::api::pagination::{Page, PageParams};
 use crate::state::AppState;
 
 /// A ticket.
@@ -168,11 +169,8 @@ pub(super) async fn one_post(
     id: TicketId,
     post_id: PostId,
 ) -> Result<Post, ApiError> {
-    let pos = posts::position(&state.pool, id, post_id).await?;
-    posts::page(&state.pool, id, 1, pos)
+    post_view(&state.pool, id, post_id)
         .await?
-        .into_iter()
-        .next()
         .map(|p| Post::new(id, p))
         .ok_or_else(ApiError::not_found)
 }
@@ -182,13 +180,8 @@ pub(super) async fn one_post(
     params(("id" = i64, Path, description = "Ticket id")),
     responses((status = 200, body = Ticket), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody)))]
-pub async fn get(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-) -> Result<Json<Ticket>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
-    Ok(Json(load(&state, &Actor::from(&user), id).await?.into()))
+pub async fn get(seen: Seen) -> Json<Ticket> {
+    Json(seen.ticket.into())
 }
 
 /// A ticket's replies, oldest first.
@@ -196,20 +189,11 @@ pub async fn get(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Post>), (status = 400, body = ApiErrorBody), (status = 401, body = ApiErrorBody),
               (status = 404, body = ApiErrorBody)))]
-pub async fn posts(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Post>>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
-    let t = load(&state, &Actor::from(&user), id).await?;
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
-    let rows = posts::page(&state.pool, id, per_page, (page - 1) * per_page).await?;
+pub async fn posts(t: Listed) -> Result<Json<Page<Post>>, ApiError> {
+    let (id, paged) = (t.id(), t.paged("posts").await?);
+    let rows = posts::page(&t.state.pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(|p| Post::new(id, p)).collect();
-    let url = |p: i64| format!("{base}/api/v1/tickets/{id}/posts?page={p}&per_page={per_page}");
-    Ok(Json(Page::new(items, page, per_page, t.reply_count, url)))
+    Ok(Json(paged.page(items, t.ticket.reply_count)))
 }
 
 /// A ticket's activity, oldest first.
@@ -217,19 +201,10 @@ pub async fn posts(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Activity>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn activity(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Activity>>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
-    load(&state, &Actor::from(&user), id).await?;
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
-    let total = activities::count(&state.pool, id).await?;
-    let rows = activities::page(&state.pool, id, per_page, (page - 1) * per_page).await?;
+pub async fn activity(t: Listed) -> Result<Json<Page<Activity>>, ApiError> {
+    let (id, paged, pool) = (t.id(), t.paged("activity").await?, &t.state.pool);
+    let total = activities::count(pool, id).await?;
+    let rows = activities::page(pool, id, paged.per_page, paged.offset()).await?;
     let items = rows.into_iter().map(Activity::from).collect();
-    let url = |p: i64| format!("{base}/api/v1/tickets/{id}/activity?page={p}&per_page={per_page}");
-    Ok(Json(Page::new(items, page, per_page, total, url)))
+    Ok(Json(paged.page(items, total)))
 }

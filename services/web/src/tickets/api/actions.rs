@@ -1,43 +1,29 @@
 //! Changes of tickets through the API: create, reply, claim, release, close, reopen, assign. Each runs the same
 //! domain operation as the UI in one transaction, then hands the outbox rows to the relay.
 
-use std::collections::BTreeMap;
-
 use axum::Json;
+use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use flicket_core::domain::{CategoryId, ParseError, PriorityId, StatusId, TicketId, Title, UserId};
+use flicket_core::domain::{CategoryId, PriorityId, StatusId, TicketId, Title, UserId};
 use flicket_core::permissions::Actor;
+use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::{catalog, users};
+use flicket_core::tickets::Body;
 use flicket_core::tickets::ops::{self, NewTicketInput, ReplyInput};
-use flicket_core::tickets::{Body, Hours};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::error::ApiErrorBody;
-use super::ticket_view::{Post, Ticket, load, one_post};
-use super::{ApiError, ApiUser, parse_id};
+use super::super::Step;
+use super::HoursIn;
+use super::view::{Post, Ticket, load, one_post};
+use crate::api::error::ApiErrorBody;
+use crate::api::input::{Fields, body};
+use crate::api::{ApiError, ApiUser};
+use crate::extract::ApiId;
+use crate::run::run;
 use crate::state::AppState;
-
-/// Hours as a number (`1.5`) or a string (`"1.5"`).
-#[derive(Deserialize, ToSchema, Clone)]
-#[serde(untagged)]
-pub enum HoursIn {
-    Number(f64),
-    Text(String),
-}
-
-impl HoursIn {
-    pub(super) fn parse(v: Option<&HoursIn>) -> Result<Hours, ParseError> {
-        match v {
-            None => Ok(Hours::default()),
-            Some(HoursIn::Text(s)) => Hours::parse(s),
-            Some(HoursIn::Number(n)) => Hours::parse(&format!("{n}")),
-        }
-    }
-}
 
 /// A new ticket.
 #[derive(Deserialize, ToSchema)]
@@ -74,27 +60,6 @@ pub struct Assignment {
     username: Option<String>,
 }
 
-/// Collects the problems of every field, so one 422 lists them all.
-#[derive(Default)]
-pub(super) struct Fields(pub(super) BTreeMap<String, String>);
-
-impl Fields {
-    pub(super) fn take<T>(&mut self, field: &str, r: Result<T, ParseError>) -> Option<T> {
-        r.map_err(|e| {
-            self.0
-                .insert(field.to_owned(), flicket_core::Locale::En.t(e.key));
-        })
-        .ok()
-    }
-    pub(super) fn error(self) -> ApiError {
-        ApiError::invalid(self.0)
-    }
-}
-
-pub(super) fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
-    b.map(|Json(v)| v).map_err(|r| ApiError::from_json(&r))
-}
-
 /// Raises a ticket.
 #[utoipa::path(post, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     request_body = NewTicket,
@@ -124,9 +89,7 @@ pub async fn create(
         files: vec![],
     };
     let actor = Actor::from(&user);
-    let mut tx = state.pool.begin().await?;
-    let id = ops::create(&mut tx, &actor, &input).await?;
-    tx.commit().await?;
+    let id = run(&state, async |c| ops::create(c, &actor, &input).await).await?;
     let ticket: Ticket = load(&state, &actor, id).await?.into();
     let location = format!("/api/v1/tickets/{id}");
     Ok((
@@ -147,10 +110,9 @@ pub async fn create(
 pub async fn reply(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     b: Result<Json<NewReply>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let id: TicketId = parse_id(&id)?;
     let b = body(b)?;
     let actor = Actor::from(&user);
     let t = load(&state, &actor, id).await?;
@@ -178,10 +140,7 @@ pub async fn reply(
         files: vec![],
         and_close: false,
     };
-    let mut tx = state.pool.begin().await?;
-    let (post_id, changed) = ops::reply(&mut tx, &actor, id, &input).await?;
-    tx.commit().await?;
-    state.relay.after_commit(changed.outbox_ids);
+    let (post_id, _) = run(&state, async |c| ops::reply(c, &actor, id, &input).await).await?;
     let post = one_post(&state, id, post_id).await?;
     let location = format!("/api/v1/tickets/{id}/posts");
     Ok((
@@ -192,34 +151,15 @@ pub async fn reply(
         .into_response())
 }
 
-/// A workflow change.
-enum Action {
-    Claim,
-    Release,
-    Close,
-    Reopen,
-    Assign(String),
-}
-
-/// Runs one workflow change in a transaction, commits, hands over the outbox rows, and returns the ticket.
-async fn run(
+/// Makes a workflow change in its own transaction and returns the ticket.
+async fn apply(
     state: &AppState,
-    user: &ApiUser,
-    raw_id: &str,
-    action: Action,
+    user: &SessionUser,
+    id: TicketId,
+    step: Step,
 ) -> Result<Json<Ticket>, ApiError> {
-    let id: TicketId = parse_id(raw_id)?;
-    let actor = Actor::from(&user.0);
-    let mut tx = state.pool.begin().await?;
-    let ids = match &action {
-        Action::Claim => ops::claim(&mut tx, &actor, id).await?,
-        Action::Release => ops::release(&mut tx, &actor, id).await?,
-        Action::Close => ops::close(&mut tx, &actor, id).await?,
-        Action::Reopen => ops::reopen(&mut tx, &actor, id).await?,
-        Action::Assign(username) => ops::assign(&mut tx, &actor, id, username).await?,
-    };
-    tx.commit().await?;
-    state.relay.after_commit(ids);
+    let actor = Actor::from(user);
+    run(state, async |c| step.apply(c, &actor, id).await).await?;
     Ok(Json(load(state, &actor, id).await?.into()))
 }
 
@@ -230,10 +170,10 @@ async fn run(
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn claim(
     State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
+    ApiUser(user): ApiUser,
+    ApiId(id): ApiId<TicketId>,
 ) -> Result<Json<Ticket>, ApiError> {
-    run(&state, &user, &id, Action::Claim).await
+    apply(&state, &user, id, Step::Claim).await
 }
 
 /// Releases a ticket (no assignee, status Open).
@@ -243,10 +183,10 @@ pub async fn claim(
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn release(
     State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
+    ApiUser(user): ApiUser,
+    ApiId(id): ApiId<TicketId>,
 ) -> Result<Json<Ticket>, ApiError> {
-    run(&state, &user, &id, Action::Release).await
+    apply(&state, &user, id, Step::Release).await
 }
 
 /// Closes a ticket (its creator, its assignee or an admin).
@@ -256,10 +196,10 @@ pub async fn release(
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn close(
     State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
+    ApiUser(user): ApiUser,
+    ApiId(id): ApiId<TicketId>,
 ) -> Result<Json<Ticket>, ApiError> {
-    run(&state, &user, &id, Action::Close).await
+    apply(&state, &user, id, Step::Close).await
 }
 
 /// Reopens a closed ticket.
@@ -269,10 +209,10 @@ pub async fn close(
               (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn reopen(
     State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
+    ApiUser(user): ApiUser,
+    ApiId(id): ApiId<TicketId>,
 ) -> Result<Json<Ticket>, ApiError> {
-    run(&state, &user, &id, Action::Reopen).await
+    apply(&state, &user, id, Step::Reopen).await
 }
 
 /// Assigns a ticket to an enabled user, by `user_id` or `username` (status In Work).
@@ -284,8 +224,8 @@ pub async fn reopen(
               (status = 422, body = ApiErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
-    user: ApiUser,
-    Path(id): Path<String>,
+    ApiUser(user): ApiUser,
+    ApiId(id): ApiId<TicketId>,
     b: Result<Json<Assignment>, JsonRejection>,
 ) -> Result<Json<Ticket>, ApiError> {
     let b = body(b)?;
@@ -297,5 +237,5 @@ pub async fn assign(
         (None, Some(name)) => name,
         (None, None) => return Err(ApiError::field("username", "ticket-error-unknown-user")),
     };
-    run(&state, &user, &id, Action::Assign(username)).await
+    apply(&state, &user, id, Step::Assign(username)).await
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::Json;
 use axum::extract::multipart::MultipartRejection;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
@@ -14,18 +14,21 @@ use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::{self as rules, Refusal};
 use flicket_core::repo::attachments::{self, AttachmentView};
 use flicket_core::repo::{catalog, posts, tickets};
-use flicket_core::tickets::ops::{self, EditPostInput, EditTicketInput};
+use flicket_core::tickets::ops::{self, EditPostInput, EditTicketInput, OpError};
 use flicket_core::tickets::{Body, Hours};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::error::ApiErrorBody;
-use super::pagination::{Page, PageParams};
-use super::ticket_view::load;
-use super::{ApiError, ApiUser, parse_id, site};
+use super::super::uploads::{self, UploadError};
+use super::Listed;
+use super::view::load;
+use crate::api::error::ApiErrorBody;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::{ApiError, ApiUser};
+use crate::extract::ApiId;
+use crate::run::run;
 use crate::state::AppState;
-use crate::tickets::uploads::{self, UploadError};
 
 /// An attachment.
 #[derive(Serialize, ToSchema)]
@@ -70,6 +73,12 @@ pub struct UploadTarget {
     post_id: Option<i64>,
 }
 
+/// What an upload edits.
+enum Edit {
+    Ticket(EditTicketInput),
+    Post(PostId, EditPostInput),
+}
+
 fn refusal(r: Refusal) -> ApiError {
     match r {
         Refusal::Forbidden => ApiError::forbidden(),
@@ -104,11 +113,10 @@ fn upload_error(e: &UploadError) -> ApiError {
 pub async fn upload(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     Query(target): Query<UploadTarget>,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let id: TicketId = parse_id(&id)?;
     let actor = Actor::from(&user);
     let facts = tickets::facts(&state.pool, id)
         .await?
@@ -141,43 +149,43 @@ pub async fn upload(
     let new_ids: Vec<Uuid> = files.iter().map(|f| f.attachment_id).collect();
     let max_files = i64::from(settings.max_uploads_per_post);
     let t = load(&state, &actor, id).await?;
-    let mut tx = state.pool.begin().await?;
-    let changed = match post {
-        None => {
-            let input = EditTicketInput {
-                title: Title::parse(&t.title).map_err(|e| ApiError::field("title", e.key))?,
-                body: Body::parse(&t.content).map_err(|e| ApiError::field("content", e.key))?,
-                priority_id: t.priority_id,
-                hours: Hours::from_cents(t.hours_cents),
-                remove: vec![],
-                files,
-                max_files,
-            };
-            ops::edit_ticket(&mut tx, &actor, id, &input).await
-        }
-        Some(p) => {
-            let input = EditPostInput {
-                body: Body::parse(&p.content).map_err(|e| ApiError::field("content", e.key))?,
+    // The edit of the body or of the reply, unchanged but for the files.
+    let body = |text: &str| Body::parse(text).map_err(|e| ApiError::field("content", e.key));
+    let edit = match post {
+        None => Edit::Ticket(EditTicketInput {
+            title: Title::parse(&t.title).map_err(|e| ApiError::field("title", e.key))?,
+            body: body(&t.content)?,
+            priority_id: t.priority_id,
+            hours: Hours::from_cents(t.hours_cents),
+            remove: vec![],
+            files,
+            max_files,
+        }),
+        Some(p) => Edit::Post(
+            p.post_id,
+            EditPostInput {
+                body: body(&p.content)?,
                 status_id: t.status_id,
                 priority_id: t.priority_id,
                 hours: Hours::from_cents(p.hours_cents),
                 remove: vec![],
                 files,
                 max_files,
-            };
-            ops::edit_post(&mut tx, &actor, p.post_id, &input)
-                .await
-                .map(|(_, c)| c)
-        }
+            },
+        ),
     };
-    let changed = match changed {
-        Ok(c) => c,
-        Err(ops::OpError::Invalid(f)) => return Err(ApiError::field("files", f.message.key)),
-        Err(e) => return Err(e.into()),
-    };
-    tx.commit().await?;
+    run(&state, async |c| match &edit {
+        Edit::Ticket(input) => ops::edit_ticket(c, &actor, id, input).await,
+        Edit::Post(post_id, input) => ops::edit_post(c, &actor, *post_id, input)
+            .await
+            .map(|(_, changed)| changed),
+    })
+    .await
+    .map_err(|e| match e {
+        OpError::Invalid(f) => ApiError::field("files", f.message.key),
+        e => e.into(),
+    })?;
     form.files.keep();
-    state.relay.after_commit(changed.outbox_ids);
     let items: Vec<Attachment> = attachments::for_ticket(&state.pool, id)
         .await?
         .into_iter()
@@ -192,24 +200,13 @@ pub async fn upload(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Attachment>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Attachment>>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
-    load(&state, &Actor::from(&user), id).await?;
-    let all = attachments::for_ticket(&state.pool, id)
+pub async fn list(t: Listed) -> Result<Json<Page<Attachment>>, ApiError> {
+    let all = attachments::for_ticket(&t.state.pool, t.id())
         .await?
         .into_iter()
         .map(Attachment::from)
         .collect();
-    let (base, default) = site(&state).await?;
-    let (page, per_page) = paging.resolve(default);
-    let url =
-        |p: i64| format!("{base}/api/v1/tickets/{id}/attachments?page={p}&per_page={per_page}");
-    Ok(Json(Page::slice(all, page, per_page, url)))
+    Ok(Json(t.paged("attachments").await?.slice(all)))
 }
 
 /// Downloads an attachment (`Content-Disposition: attachment`, `nosniff`); unknown ids and tickets the caller may
@@ -221,7 +218,7 @@ pub async fn list(
 pub async fn download(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<Uuid>,
 ) -> Result<Response, ApiError> {
-    Ok(crate::tickets::files::serve(&state, &Actor::from(&user), &id).await?)
+    Ok(super::super::files::serve(&state, &Actor::from(&user), id).await?)
 }

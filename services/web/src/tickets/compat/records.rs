@@ -1,8 +1,9 @@
 //! What hangs off tickets: subscriptions, uploads (attachments), edit histories and actions (activity). Each is shown
 //! only when its ticket may be seen.
 
-use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
 use flicket_core::domain::{PostId, TicketId};
 use flicket_core::repo::compat::{self, ActionRow, HistoryRow, SubscriptionRow, UploadRow};
 use flicket_core::repo::tickets;
@@ -10,12 +11,47 @@ use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{
-    Collection, Paging, Params, Site, actor, date, int_filter, keep_visible, offset, path_id,
-    path_page, query_page, visible,
-};
+use super::PageNo;
 use crate::api::{ApiError, ApiUser};
+use crate::api_compat::{
+    Collection, Paging, Params, Site, actor, add_slash, date, int_filter, keep_visible, offset,
+    query_page, visible,
+};
+use crate::extract::{ApiId, ApiIds};
 use crate::state::AppState;
+
+/// The routes.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/flicket-api/subscription/{id}", get(subscription))
+        .route("/flicket-api/subscriptions", get(add_slash))
+        .route("/flicket-api/subscriptions/", get(subscriptions))
+        .route("/flicket-api/subscriptions/{ticket_id}", get(add_slash))
+        .route(
+            "/flicket-api/subscriptions/{ticket_id}/",
+            get(ticket_subscriptions),
+        )
+        .route(
+            "/flicket-api/subscriptions/{ticket_id}/{page}",
+            get(add_slash),
+        )
+        .route(
+            "/flicket-api/subscriptions/{ticket_id}/{page}/",
+            get(ticket_subscriptions_page),
+        )
+        .route("/flicket-api/upload/{id}", get(upload))
+        .route("/flicket-api/uploads", get(add_slash))
+        .route("/flicket-api/uploads/", get(uploads))
+        .route("/flicket-api/uploads/{page}", get(add_slash))
+        .route("/flicket-api/uploads/{page}/", get(uploads_page))
+        .route("/flicket-api/history/{id}", get(history))
+        .route("/flicket-api/histories", get(add_slash))
+        .route("/flicket-api/histories/", get(histories))
+        .route("/flicket-api/histories/{page}", get(add_slash))
+        .route("/flicket-api/histories/{page}/", get(histories_page))
+        .route("/flicket-api/action/{id}", get(action))
+        .route("/flicket-api/actions/{ticket_id}", get(actions))
+}
 
 /// 404 unless the ticket exists and the user may see it.
 async fn check_ticket(state: &AppState, user: &ApiUser, id: TicketId) -> Result<(), ApiError> {
@@ -64,12 +100,12 @@ impl Subscription {
 }
 
 /// `GET /flicket-api/subscription/<id>`.
-pub async fn subscription(
+async fn subscription(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<i64>,
 ) -> Result<Json<Subscription>, ApiError> {
-    let s = compat::subscription(&state.pool, path_id(&id)?)
+    let s = compat::subscription(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     check_ticket(&state, &user, s.ticket_id).await?;
@@ -79,7 +115,7 @@ pub async fn subscription(
 
 /// `GET /flicket-api/subscriptions/?page=`: of every ticket (Flicket linked its pages this way but ignored
 /// `page`; here it works).
-pub async fn subscriptions(
+async fn subscriptions(
     state: State<AppState>,
     user: ApiUser,
     query: Query<Params>,
@@ -89,25 +125,23 @@ pub async fn subscriptions(
 }
 
 /// `GET /flicket-api/subscriptions/<ticket_id>/`.
-pub async fn ticket_subscriptions(
+async fn ticket_subscriptions(
     state: State<AppState>,
     user: ApiUser,
-    Path(ticket_id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     query: Query<Params>,
 ) -> Result<Json<Collection<Subscription>>, ApiError> {
-    let id = TicketId(path_id(&ticket_id)?);
     subscriptions_of(state, user, Some(id), 1, query).await
 }
 
 /// `GET /flicket-api/subscriptions/<ticket_id>/<page>/`.
-pub async fn ticket_subscriptions_page(
+async fn ticket_subscriptions_page(
     state: State<AppState>,
     user: ApiUser,
-    Path((ticket_id, page)): Path<(String, String)>,
+    ApiIds(id, PageNo(page)): ApiIds<TicketId, PageNo>,
     query: Query<Params>,
 ) -> Result<Json<Collection<Subscription>>, ApiError> {
-    let id = TicketId(path_id(&ticket_id)?);
-    subscriptions_of(state, user, Some(id), path_page(&page)?, query).await
+    subscriptions_of(state, user, Some(id), page, query).await
 }
 
 /// Subscriptions by id, of one ticket or of all.
@@ -192,12 +226,11 @@ impl Upload {
 }
 
 /// `GET /flicket-api/upload/<id>`.
-pub async fn upload(
+async fn upload(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<Uuid>,
 ) -> Result<Json<Upload>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| ApiError::not_found())?;
     let u = compat::upload(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -207,7 +240,7 @@ pub async fn upload(
 }
 
 /// `GET /flicket-api/uploads/`.
-pub async fn uploads(
+async fn uploads(
     state: State<AppState>,
     user: ApiUser,
     query: Query<Params>,
@@ -216,13 +249,13 @@ pub async fn uploads(
 }
 
 /// `GET /flicket-api/uploads/<page>/`.
-pub async fn uploads_page(
+async fn uploads_page(
     state: State<AppState>,
     user: ApiUser,
-    Path(page): Path<String>,
+    ApiId(PageNo(page)): ApiId<PageNo>,
     query: Query<Params>,
 ) -> Result<Json<Collection<Upload>>, ApiError> {
-    uploads_at(state, user, path_page(&page)?, query).await
+    uploads_at(state, user, page, query).await
 }
 
 /// Every attachment of the tickets the user may see, oldest first.
@@ -294,12 +327,12 @@ impl History {
 }
 
 /// `GET /flicket-api/history/<id>`.
-pub async fn history(
+async fn history(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<i64>,
 ) -> Result<Json<History>, ApiError> {
-    let h = compat::history(&state.pool, path_id(&id)?)
+    let h = compat::history(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     check_ticket(&state, &user, h.ticket_id).await?;
@@ -308,7 +341,7 @@ pub async fn history(
 }
 
 /// `GET /flicket-api/histories/?topic_id=&post_id=`.
-pub async fn histories(
+async fn histories(
     state: State<AppState>,
     user: ApiUser,
     query: Query<Params>,
@@ -317,13 +350,13 @@ pub async fn histories(
 }
 
 /// `GET /flicket-api/histories/<page>/?topic_id=&post_id=`.
-pub async fn histories_page(
+async fn histories_page(
     state: State<AppState>,
     user: ApiUser,
-    Path(page): Path<String>,
+    ApiId(PageNo(page)): ApiId<PageNo>,
     query: Query<Params>,
 ) -> Result<Json<Collection<History>>, ApiError> {
-    histories_at(state, user, path_page(&page)?, query).await
+    histories_at(state, user, page, query).await
 }
 
 /// Previous versions by id: of a ticket's body (`topic_id`), of a reply (`post_id`), or all.
@@ -404,12 +437,12 @@ impl Action {
 }
 
 /// `GET /flicket-api/action/<id>`.
-pub async fn action(
+async fn action(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<i64>,
 ) -> Result<Json<Action>, ApiError> {
-    let a = compat::action(&state.pool, path_id(&id)?)
+    let a = compat::action(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     check_ticket(&state, &user, a.ticket_id).await?;
@@ -418,13 +451,12 @@ pub async fn action(
 }
 
 /// `GET /flicket-api/actions/<ticket_id>?page=`: oldest first.
-pub async fn actions(
+async fn actions(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(ticket_id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Action>>, ApiError> {
-    let id = TicketId(path_id(&ticket_id)?);
     check_ticket(&state, &user, id).await?;
     let site = Site::load(&state).await?;
     let (page, per_page) = (query_page(&query), site.per_page(&query));

@@ -2,7 +2,7 @@
 //! page); unsubscribing someone else is for admins and super users.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use flicket_core::domain::{TicketId, UserId};
@@ -12,10 +12,13 @@ use flicket_core::tickets::ops::{self, OpError};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::error::ApiErrorBody;
-use super::pagination::{Page, PageParams};
-use super::ticket_view::load;
-use super::{ApiError, ApiUser, parse_id, site};
+use super::view::load;
+use super::{Listed, Paged};
+use crate::api::error::ApiErrorBody;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::{ApiError, ApiUser};
+use crate::extract::{ApiId, ApiIds};
+use crate::run::run;
 use crate::state::AppState;
 
 /// A subscriber.
@@ -53,11 +56,8 @@ async fn page_of(
             disabled: s.disabled,
         })
         .collect();
-    let (base, default) = site(state).await?;
-    let (page, per_page) = paging.resolve(default);
-    let url =
-        |p: i64| format!("{base}/api/v1/tickets/{id}/subscribers?page={p}&per_page={per_page}");
-    Ok(Page::slice(all, page, per_page, url))
+    let paged = Paged::of(state, id, "subscribers", paging).await?;
+    Ok(paged.slice(all))
 }
 
 /// The subscribers of a ticket, by name.
@@ -65,15 +65,8 @@ async fn page_of(
     params(("id" = i64, Path, description = "Ticket id"), PageParams),
     responses((status = 200, body = Page<Subscriber>), (status = 400, body = ApiErrorBody),
               (status = 401, body = ApiErrorBody), (status = 404, body = ApiErrorBody)))]
-pub async fn list(
-    State(state): State<AppState>,
-    ApiUser(user): ApiUser,
-    Path(id): Path<String>,
-    Query(paging): Query<PageParams>,
-) -> Result<Json<Page<Subscriber>>, ApiError> {
-    let id: TicketId = parse_id(&id)?;
-    load(&state, &Actor::from(&user), id).await?;
-    Ok(Json(page_of(&state, id, &paging).await?))
+pub async fn list(t: Listed) -> Result<Json<Page<Subscriber>>, ApiError> {
+    Ok(Json(page_of(&t.state, t.id(), &t.query.0).await?))
 }
 
 /// Subscribes an enabled user (or oneself) to a ticket; 409 when already subscribed.
@@ -89,10 +82,9 @@ pub async fn list(
 pub async fn subscribe(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     b: Option<Json<Option<SubscribeBody>>>,
 ) -> Result<Response, ApiError> {
-    let id: TicketId = parse_id(&id)?;
     let b = b.and_then(|Json(b)| b).unwrap_or_default();
     let actor = Actor::from(&user);
     load(&state, &actor, id).await?;
@@ -107,13 +99,14 @@ pub async fn subscribe(
         (None, Some(name)) => (name, "username"),
         (None, None) => (user.username.clone(), "username"),
     };
-    let mut tx = state.pool.begin().await?;
-    match ops::subscribe(&mut tx, &actor, id, &username).await {
-        Ok(()) => {}
-        Err(OpError::Invalid(f)) => return Err(ApiError::field(field, f.message.key)),
-        Err(e) => return Err(e.into()),
-    }
-    tx.commit().await?;
+    run(&state, async |c| {
+        ops::subscribe(c, &actor, id, &username).await
+    })
+    .await
+    .map_err(|e| match e {
+        OpError::Invalid(f) => ApiError::field(field, f.message.key),
+        e => e.into(),
+    })?;
     let page = page_of(&state, id, &PageParams::default()).await?;
     Ok((StatusCode::CREATED, Json(page)).into_response())
 }
@@ -128,13 +121,12 @@ pub async fn subscribe(
 pub async fn unsubscribe(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
-    Path((id, target)): Path<(String, String)>,
+    ApiIds(id, target): ApiIds<TicketId, UserId>,
 ) -> Result<StatusCode, ApiError> {
-    let id: TicketId = parse_id(&id)?;
-    let target: UserId = parse_id(&target)?;
     let actor = Actor::from(&user);
-    let mut tx = state.pool.begin().await?;
-    ops::unsubscribe(&mut tx, &actor, id, target).await?;
-    tx.commit().await?;
+    run(&state, async |c| {
+        ops::unsubscribe(c, &actor, id, target).await
+    })
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,18 @@
-//! Tickets and their replies: `ticket/<id>`, `tickets/[<page>/]`, `POST tickets`, `post/<id>`,
-//! `posts/<ticket_id>/[<page>/]`.
+//! The tickets under Flicket's `/flicket-api/` ([`crate::api_compat`] has its conventions): `ticket/<id>`,
+//! `tickets/[<page>/]`, `POST tickets`, `post/<id>`, `posts/<ticket_id>/[<page>/]`, and what hangs off tickets
+//! ([`records`]).
+
+mod records;
+
+use std::str::FromStr;
 
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use flicket_core::Locale;
 use flicket_core::domain::{CategoryId, PostId, PriorityId, TicketId, Title};
 use flicket_core::repo::compat::{self, TicketRow};
@@ -16,12 +23,42 @@ use flicket_core::tickets::{Body, Hours};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::{
-    Collection, Paging, Params, Site, actor, bad_request, date, keep_visible, offset, path_id,
+use super::reads::{post_view, post_with_facts};
+use crate::api::{ApiError, ApiUser};
+use crate::api_compat::{
+    Collection, Paging, Params, Site, actor, add_slash, bad_request, date, keep_visible, offset,
     path_page, visible,
 };
-use crate::api::{ApiError, ApiUser};
+use crate::extract::{ApiId, ApiIds};
+use crate::run::run;
 use crate::state::AppState;
+
+/// The routes (mounted with the rest of `/flicket-api/`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/flicket-api/ticket/{id}", get(ticket))
+        .route("/flicket-api/tickets", get(add_slash).post(create))
+        .route("/flicket-api/tickets/", get(list))
+        .route("/flicket-api/tickets/{page}", get(add_slash))
+        .route("/flicket-api/tickets/{page}/", get(list_page))
+        .route("/flicket-api/post/{id}", get(post))
+        .route("/flicket-api/posts/{ticket_id}", get(add_slash))
+        .route("/flicket-api/posts/{ticket_id}/", get(posts))
+        .route("/flicket-api/posts/{ticket_id}/{page}", get(add_slash))
+        .route("/flicket-api/posts/{ticket_id}/{page}/", get(posts_page))
+        .merge(records::routes())
+}
+
+/// A page number in a collection's path (`…/tickets/2/`): not an id, but read as Flicket did (see [`path_page`]).
+#[derive(Debug, Clone, Copy)]
+struct PageNo(i64);
+
+impl FromStr for PageNo {
+    type Err = ApiError;
+    fn from_str(raw: &str) -> Result<Self, ApiError> {
+        path_page(raw).map(Self)
+    }
+}
 
 /// A ticket's `links`.
 #[derive(Serialize)]
@@ -90,12 +127,11 @@ impl Ticket {
 }
 
 /// `GET /flicket-api/ticket/<id>`.
-pub async fn get(
+async fn ticket(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
 ) -> Result<Json<Ticket>, ApiError> {
-    let id = TicketId(path_id(&id)?);
     let t = compat::ticket(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -105,7 +141,7 @@ pub async fn get(
 }
 
 /// `GET /flicket-api/tickets/`.
-pub async fn list(
+async fn list(
     state: State<AppState>,
     user: ApiUser,
     query: Query<Params>,
@@ -114,13 +150,13 @@ pub async fn list(
 }
 
 /// `GET /flicket-api/tickets/<page>/`.
-pub async fn list_page(
+async fn list_page(
     state: State<AppState>,
     user: ApiUser,
-    Path(page): Path<String>,
+    ApiId(PageNo(page)): ApiId<PageNo>,
     query: Query<Params>,
 ) -> Result<Json<Collection<Ticket>>, ApiError> {
-    tickets_page(state, user, path_page(&page)?, query).await
+    tickets_page(state, user, page, query).await
 }
 
 /// Every ticket the user may see, by id.
@@ -152,7 +188,7 @@ const NOT_INTEGERS: &str = "ticket_priority_id and category_id must be integers.
 /// `POST /flicket-api/tickets` with `{title, content, category_id, ticket_priority_id}`: raises the ticket through
 /// the same operation as the UI (validation, the creator subscribed, the activity written), status Open.
 #[tracing::instrument(skip_all, fields(user.id = %user.0.user_id))]
-pub async fn create(
+async fn create(
     State(state): State<AppState>,
     user: ApiUser,
     body: Bytes,
@@ -187,19 +223,16 @@ pub async fn create(
         files: vec![],
     };
     let actor = actor(&user);
-    let mut tx = state.pool.begin().await?;
-    let id = match ops::create(&mut tx, &actor, &input).await {
-        Ok(id) => id,
-        Err(OpError::Invalid(f)) => {
-            return Err(match f.field {
+    let id = run(&state, async |c| ops::create(c, &actor, &input).await)
+        .await
+        .map_err(|e| match e {
+            OpError::Invalid(f) => match f.field {
                 "category_id" => bad_request("not a valid category_id"),
                 "priority_id" => bad_request("not a valid ticket_priority_id"),
                 _ => bad_request(&Locale::En.t(f.message.key)),
-            });
-        }
-        Err(e) => return Err(e.into()),
-    };
-    tx.commit().await?;
+            },
+            e => e.into(),
+        })?;
     let site = Site::load(&state).await?;
     let t = compat::ticket(&state.pool, id)
         .await?
@@ -259,58 +292,50 @@ impl Post {
 }
 
 /// `GET /flicket-api/post/<id>`.
-pub async fn post(
+async fn post(
     State(state): State<AppState>,
     user: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId<PostId>,
 ) -> Result<Json<Post>, ApiError> {
-    let id = PostId(path_id(&id)?);
-    let p = posts::get(&state.pool, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    let facts = tickets::facts(&state.pool, p.ticket_id)
+    let (p, facts) = post_with_facts(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     visible(&actor(&user), &facts)?;
-    let pos = posts::position(&state.pool, p.ticket_id, id).await?;
-    let view = posts::page(&state.pool, p.ticket_id, 1, pos)
+    let view = post_view(&state.pool, p.ticket_id, id)
         .await?
-        .into_iter()
-        .next()
         .ok_or_else(ApiError::not_found)?;
     let site = Site::load(&state).await?;
     Ok(Json(Post::new(&site, p.ticket_id, view)))
 }
 
 /// `GET /flicket-api/posts/<ticket_id>/`.
-pub async fn posts(
+async fn posts(
     state: State<AppState>,
     user: ApiUser,
-    Path(ticket_id): Path<String>,
+    ApiId(id): ApiId<TicketId>,
     query: Query<Params>,
 ) -> Result<Json<Collection<Post>>, ApiError> {
-    posts_of(state, user, &ticket_id, 1, query).await
+    posts_of(state, user, id, 1, query).await
 }
 
 /// `GET /flicket-api/posts/<ticket_id>/<page>/`.
-pub async fn posts_page(
+async fn posts_page(
     state: State<AppState>,
     user: ApiUser,
-    Path((ticket_id, page)): Path<(String, String)>,
+    ApiIds(id, PageNo(page)): ApiIds<TicketId, PageNo>,
     query: Query<Params>,
 ) -> Result<Json<Collection<Post>>, ApiError> {
-    posts_of(state, user, &ticket_id, path_page(&page)?, query).await
+    posts_of(state, user, id, page, query).await
 }
 
 /// A ticket's replies, oldest first.
 async fn posts_of(
     State(state): State<AppState>,
     user: ApiUser,
-    ticket_id: &str,
+    id: TicketId,
     page: i64,
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Post>>, ApiError> {
-    let id = TicketId(path_id(ticket_id)?);
     let t = tickets::view(&state.pool, id)
         .await?
         .ok_or_else(ApiError::not_found)?;

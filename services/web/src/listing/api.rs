@@ -8,9 +8,10 @@ use flicket_core::repo::ticket_list::{self, ListRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::pagination::{Page, PageParams};
-use super::{ApiError, ApiUser};
-use crate::listing::ListQuery;
+use super::ListQuery;
+use crate::api::error::ApiErrorBody;
+use crate::api::pagination::{Page, PageParams};
+use crate::api::{ApiError, ApiUser};
 use crate::state::AppState;
 
 /// A ticket as listed.
@@ -97,8 +98,8 @@ impl TicketFilters {
 /// Lists tickets.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", security(("bearer" = [])),
     params(TicketFilters, PageParams),
-    responses((status = 200, body = Page<TicketSummary>), (status = 400, body = super::error::ApiErrorBody),
-              (status = 401, body = super::error::ApiErrorBody)))]
+    responses((status = 200, body = Page<TicketSummary>), (status = 400, body = ApiErrorBody),
+              (status = 401, body = ApiErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
