@@ -15,7 +15,7 @@ run:
 build:
 	cargo build --workspace --all-targets
 
-test: build validate-deploy schemathesis
+test: module-graph build validate-deploy schemathesis
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test --workspace --all-targets
 
 # The live /api/v1 against its OpenAPI document (schemathesis from PyPI, in a cached virtualenv).

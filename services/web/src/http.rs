@@ -226,6 +226,20 @@ pub fn safe_next(next: &str) -> &str {
     if ok { next } else { "/" }
 }
 
+/// A size for people: `10 MiB`, `512 KiB`, `300 bytes`.
+pub fn human_size(bytes: i64) -> String {
+    const MIB: i64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= MIB {
+        format!("{:.1} MiB", bytes as f64 / MIB as f64)
+    } else if bytes >= 1024 {
+        format!("{} KiB", bytes / 1024)
+    } else {
+        format!("{bytes} B")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,19 +274,5 @@ mod tests {
             urlencode("/tickets?page=2&x=a b"),
             "/tickets%3Fpage%3D2%26x%3Da%20b"
         );
-    }
-}
-
-/// A size for people: `10 MiB`, `512 KiB`, `300 bytes`.
-pub fn human_size(bytes: i64) -> String {
-    const MIB: i64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
-        format!("{} MiB", bytes / MIB)
-    } else if bytes >= MIB {
-        format!("{:.1} MiB", bytes as f64 / MIB as f64)
-    } else if bytes >= 1024 {
-        format!("{} KiB", bytes / 1024)
-    } else {
-        format!("{bytes} B")
     }
 }

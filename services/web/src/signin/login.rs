@@ -10,9 +10,8 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use chrono::Utc;
 use flicket_core::accounts::sign_in::{self, Outcome};
-use flicket_core::repo::sessions;
+use flicket_core::ops::account;
 use flicket_core::tokens;
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -105,24 +104,12 @@ pub async fn submit(
     let user_id = accepted.user_id;
     tracing::Span::current().record("user.id", user_id.0);
 
-    let token = tokens::random_token();
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let expires = Utc::now() + chrono::Duration::seconds(SESSION_MAX_AGE_SECS);
-    let mut tx = state.pool.begin().await?;
-    sessions::create(
-        &mut *tx,
-        &tokens::hash_token(&token),
-        user_id,
-        expires,
-        &ip,
-        user_agent,
-    )
-    .await?;
-    accepted.record(&mut *tx).await?;
-    tx.commit().await?;
+    let lifetime = chrono::Duration::seconds(SESSION_MAX_AGE_SECS);
+    let token = account::open_session(&state.pool, &accepted, &ip, user_agent, lifetime).await?;
     tracing::info!(ip, "signed in");
 
     // A new CSRF seed with the new session: tokens from before sign-in stop working.
@@ -144,7 +131,7 @@ pub async fn submit(
 /// Ends the session on the server and clears the cookies.
 pub async fn logout(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
     if let Some(c) = jar.get(state.cookies.session_name()) {
-        sessions::delete(&state.pool, &tokens::hash_token(c.value())).await?;
+        account::close_session(&state.pool, c.value()).await?;
     }
     let jar = jar
         .add(state.cookies.removal(state.cookies.session_name()))
