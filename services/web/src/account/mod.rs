@@ -9,22 +9,19 @@ pub mod reset;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use flicket_core::ops::account::{self, MAX_AVATAR_BYTES, ProfileInput};
-use flicket_core::ops::{Acting, FieldError, OpError};
-use flicket_core::permissions::Actor;
+use flicket_core::ops::{FieldError, OpError};
 use flicket_core::repo::sessions::SessionUser;
 use flicket_core::repo::users::{self, Profile};
 use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::http::ClientIp;
 use crate::pages::{PageCtx, flash_cookie, render};
 use crate::state::AppState;
 
@@ -99,33 +96,9 @@ fn back(state: &AppState, jar: CookieJar, kind: &str, key: &str) -> Response {
         .into_response()
 }
 
-/// A change of one's own account as its handlers need it: the person signed in (or the sign-in page), who acts
-/// (with the client's address, which the sign-in limiter counts), the page and the cookies.
-pub struct Own {
-    state: AppState,
-    user: SessionUser,
-    acting: Acting,
-    ctx: PageCtx,
-    jar: CookieJar,
-}
-
-impl FromRequestParts<AppState> for Own {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        let Ok(ClientIp(ip)) = ClientIp::from_request_parts(parts, state).await;
-        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
-        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
-        Ok(Self {
-            state: state.clone(),
-            acting: Acting::new(Actor::from(&user), ip),
-            user,
-            ctx,
-            jar,
-        })
-    }
-}
+/// A change of one's own account: the person signed in (or the sign-in page), who acts (with the client's
+/// address, which the sign-in limiter counts), the page and the cookies.
+pub(crate) type Own = crate::pages::Visit;
 
 /// Which of the page's two forms a message belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -64,6 +64,15 @@ impl<T> Page<T> {
         url: impl Fn(i64) -> String,
     ) -> Self {
         let total_pages = ((total + per_page - 1) / per_page).max(1);
+        Self::with_pages(items, (page, per_page, total_pages, total), url)
+    }
+
+    /// Builds the envelope with the number of pages given (Flicket's API counts no page for no item).
+    pub fn with_pages(
+        items: Vec<T>,
+        (page, per_page, total_pages, total): (i64, i64, i64, i64),
+        url: impl Fn(i64) -> String,
+    ) -> Self {
         Page {
             items,
             _meta: Meta {

@@ -18,7 +18,6 @@ use flicket_core::domain::TicketId;
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::{TicketFacts, can_view};
 use flicket_core::repo::{compat, settings};
-use serde::Serialize;
 
 use crate::api::{ApiError, ApiUser};
 use crate::state::AppState;
@@ -160,35 +159,12 @@ pub(crate) enum Paging<'a> {
     Query(&'a str),
 }
 
-/// `_meta`.
-#[derive(Serialize)]
-struct Meta {
-    page: i64,
-    per_page: i64,
-    total_pages: i64,
-    total_items: i64,
-}
-
-/// `_links`.
-#[derive(Serialize)]
-struct Links {
-    #[serde(rename = "self")]
-    this: String,
-    next: Option<String>,
-    prev: Option<String>,
-}
-
-/// A page of a collection, as Flicket's `to_collection_dict` built it.
-#[derive(Serialize)]
-pub(crate) struct Collection<T> {
-    items: Vec<T>,
-    _meta: Meta,
-    _links: Links,
-}
+/// A page of a collection, as Flicket's `to_collection_dict` built it: the same envelope as `/api/v1`'s.
+pub(crate) type Collection<T> = crate::api::pagination::Page<T>;
 
 impl<T> Collection<T> {
     /// `filters` are the query parameters kept in the links (`("topic_id", "1")`, …).
-    pub(crate) fn new(
+    pub(crate) fn of(
         site: &Site,
         paging: Paging<'_>,
         filters: &[(&str, String)],
@@ -204,20 +180,7 @@ impl<T> Collection<T> {
             Paging::Query(path) => site.url(&format!("{path}?page={p}&per_page={per_page}{extra}")),
         };
         let total_pages = (total + per_page - 1) / per_page;
-        Collection {
-            items,
-            _meta: Meta {
-                page,
-                per_page,
-                total_pages,
-                total_items: total,
-            },
-            _links: Links {
-                this: url(page),
-                next: (page < total_pages).then(|| url(page + 1)),
-                prev: (page > 1).then(|| url(page - 1)),
-            },
-        }
+        Self::with_pages(items, (page, per_page, total_pages, total), url)
     }
 }
 

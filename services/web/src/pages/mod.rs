@@ -1,6 +1,9 @@
 //! Server-rendered pages and what every page needs (`PageCtx`).
 
 pub mod language;
+mod visit;
+
+pub use visit::Visit;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -134,7 +134,7 @@ pub async fn list(
     } else {
         vec![("name", name)]
     };
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Query("users/"),
         &filters,

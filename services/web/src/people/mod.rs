@@ -14,9 +14,8 @@ use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::middleware::from_fn;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
-use axum_extra::extract::CookieJar;
 use flicket_core::ops::{Acting, Committed, OpError, OpResult};
 use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::Refusal;
@@ -31,7 +30,8 @@ use crate::admin::guard::AdminUser;
 use crate::admin::pager::Pager;
 use crate::error::AppError;
 use crate::http::ClientIp;
-use crate::pages::{PageCtx, flash_cookie};
+use crate::pages::PageCtx;
+use crate::pages::Visit;
 use crate::state::AppState;
 
 /// The pages: the directory for signed-in people, and the admin pages behind [`crate::admin::guard::require_admin`].
@@ -95,13 +95,15 @@ async fn run_as<T: Committed>(
     crate::run::run(state, async |c| op(c, acting).await).await
 }
 
-/// A change asked for on the admin pages of people: who makes it (for the operations and the audit log), the page
-/// to answer with, and the cookies that carry the message of the next page.
-pub struct AdminChange {
-    state: AppState,
-    acting: Acting,
-    ctx: PageCtx,
-    jar: CookieJar,
+/// A change asked for on the admin pages of people: a [`Visit`] of an admin (anyone else is refused before any
+/// handler runs).
+pub struct AdminChange(Visit);
+
+impl std::ops::Deref for AdminChange {
+    type Target = Visit;
+    fn deref(&self) -> &Visit {
+        &self.0
+    }
 }
 
 impl FromRequestParts<AppState> for AdminChange {
@@ -109,34 +111,16 @@ impl FromRequestParts<AppState> for AdminChange {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let AdminUser(user) = AdminUser::from_request_parts(parts, state).await?;
-        let Ok(ip) = ClientIp::from_request_parts(parts, state).await;
-        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
-        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
-        Ok(Self {
-            state: state.clone(),
-            acting: acting(&user, &ip),
-            ctx,
-            jar,
-        })
+        Ok(Self(Visit::of(parts, state, user).await))
     }
 }
 
 impl AdminChange {
-    /// Runs the operation in its own transaction.
-    async fn run<T: Committed>(
-        &self,
-        op: impl for<'c, 'a> AsyncFnOnce(&'c mut PgConnection, &'a Acting) -> OpResult<T>,
-    ) -> OpResult<T> {
-        run_as(&self.state, &self.acting, op).await
-    }
-
     /// Redirects to `to` with a message (`kind`: `success` or `danger`; `key`: its fluent id).
     fn redirect(self, kind: &str, key: &str, to: &str) -> Response {
-        let jar = self.jar.add(flash_cookie(&self.state, kind, key));
-        (jar, Redirect::to(to)).into_response()
+        self.0.redirect(kind, key, to)
     }
 }
-
 /// An operation's refusal as a page shows it: the message of a wrong field or of a refused change, in the page's
 /// language; anything else is an error page.
 fn refusal(ctx: &PageCtx, e: OpError) -> Result<String, AppError> {

@@ -23,8 +23,7 @@ mod uploads;
 mod view;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, FromRequestParts};
-use axum::http::request::Parts;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -32,9 +31,7 @@ use chrono::{DateTime, Utc};
 use flicket_core::Locale;
 use flicket_core::i18n::FluentArgs;
 use flicket_core::ops::{Committed, FieldError};
-use flicket_core::permissions::Actor;
 use flicket_core::permissions::tickets::Refusal;
-use flicket_core::repo::sessions::SessionUser;
 use flicket_core::tickets::ops::{OpError, OpResult};
 use sqlx::PgConnection;
 
@@ -42,9 +39,8 @@ pub use api::routes as api_routes;
 pub use compat::routes as compat_routes;
 use step::Step;
 
-use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::{PageCtx, flash_cookie};
+use crate::pages::flash_cookie;
 use crate::state::AppState;
 
 /// Every ticket page. Upload routes read their body as a stream and enforce the limits of the settings themselves,
@@ -95,37 +91,7 @@ pub fn routes() -> Router<AppState> {
         .merge(help::legacy_routes())
 }
 
-/// What every ticket page and button works with: the state, the signed-in user (anyone else is sent to sign in first),
-/// the page's context and the cookies.
-pub struct Visit {
-    state: AppState,
-    user: SessionUser,
-    ctx: PageCtx,
-    jar: CookieJar,
-}
-
-impl FromRequestParts<AppState> for Visit {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
-        let Ok(ctx) = PageCtx::from_request_parts(parts, state).await;
-        let Ok(jar) = CookieJar::from_request_parts(parts, state).await;
-        Ok(Self {
-            state: state.clone(),
-            user,
-            ctx,
-            jar,
-        })
-    }
-}
-
-impl Visit {
-    /// The user's rights.
-    fn actor(&self) -> Actor {
-        Actor::from(&self.user)
-    }
-}
+pub(crate) use crate::pages::Visit;
 
 /// A redirect that shows a message on the next page.
 fn redirect_flash(state: &AppState, jar: CookieJar, to: &str, kind: &str, key: &str) -> Response {

@@ -53,7 +53,7 @@ pub async fn departments(
         .into_iter()
         .map(|d| Department::new(&site, d.department_id, d.name))
         .collect();
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Query("departments/"),
         &[],
@@ -253,7 +253,7 @@ async fn category_page<T, const N: usize>(
         .into_iter()
         .filter_map(|(k, v)| Some((k, v?)))
         .collect();
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Query(path),
         &filters,

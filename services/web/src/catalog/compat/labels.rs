@@ -69,7 +69,7 @@ async fn page(
         .into_iter()
         .map(|(id, name)| Label::new(&site, kind, id, name))
         .collect();
-    Ok(Json(Collection::new(&site, paging, &[], counts, items)))
+    Ok(Json(Collection::of(&site, paging, &[], counts, items)))
 }
 
 /// `GET /flicket-api/status/<id>`.

@@ -173,7 +173,7 @@ async fn tickets_page(
     let actor = actor(&user);
     let rows = keep_visible(&state, &actor, rows, |t| t.ticket_id).await?;
     let items = rows.into_iter().map(|t| Ticket::new(&site, t)).collect();
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Path("tickets/"),
         &[],
@@ -345,7 +345,7 @@ async fn posts_of(
     let rows = posts::page(&state.pool, id, per_page, offset(page, per_page)).await?;
     let items = rows.into_iter().map(|p| Post::new(&site, id, p)).collect();
     let path = format!("posts/{id}/");
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Path(&path),
         &[],

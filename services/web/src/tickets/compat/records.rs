@@ -169,7 +169,7 @@ async fn subscriptions_of(
         Some(p) => Paging::Path(p),
         None => Paging::Query("subscriptions/"),
     };
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         paging,
         &[],
@@ -271,7 +271,7 @@ async fn uploads_at(
     let rows = compat::uploads(&state.pool, per_page, offset(page, per_page)).await?;
     let rows = keep_visible(&state, &actor(&user), rows, |u| u.ticket_id).await?;
     let items = rows.into_iter().map(|u| Upload::new(&site, u)).collect();
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Path("uploads/"),
         &[],
@@ -382,7 +382,7 @@ async fn histories_at(
     if let Some(p) = post {
         filters.push(("post_id", p.to_string()));
     }
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Path("histories/"),
         &filters,
@@ -464,7 +464,7 @@ async fn actions(
     let rows = compat::actions(&state.pool, id, per_page, offset(page, per_page)).await?;
     let items = rows.into_iter().map(|a| Action::new(&site, a)).collect();
     let path = format!("actions/{id}");
-    Ok(Json(Collection::new(
+    Ok(Json(Collection::of(
         &site,
         Paging::Query(&path),
         &[],
