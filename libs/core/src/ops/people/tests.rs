@@ -6,20 +6,12 @@ use sqlx::{PgConnection, PgPool};
 use super::groups::*;
 use super::users::*;
 use crate::domain::{GroupId, UserId};
-use crate::ops::{Acting, FieldError, Message, OpError};
-use crate::permissions::Actor;
+use crate::ops::test_fixtures::{self, acting_as, audit_actions, field_of, refusal_of};
+use crate::ops::{Acting, Message, OpError};
 use crate::permissions::tickets::Refusal;
 
 async fn person(conn: &mut PgConnection, username: &str, admin: bool) -> UserId {
-    let id = sqlx::query_scalar(
-        "insert into users (username, name, email, password_hash)
-         values ($1, $1, $1 || '@example.com', 'x') returning user_id",
-    )
-    .bind(username)
-    .fetch_one(&mut *conn)
-    .await
-    .map(UserId)
-    .unwrap();
+    let id = test_fixtures::person(&mut *conn, username).await;
     if admin {
         sqlx::query(
             "insert into user_groups (user_id, group_id)
@@ -34,12 +26,7 @@ async fn person(conn: &mut PgConnection, username: &str, admin: bool) -> UserId 
 }
 
 async fn acting(conn: &mut PgConnection, username: &str, is_admin: bool) -> Acting {
-    let actor = Actor {
-        user_id: person(conn, username, is_admin).await,
-        is_admin,
-        is_super_user: false,
-    };
-    Acting::new(actor, "192.0.2.1")
+    acting_as(person(conn, username, is_admin).await, is_admin, false)
 }
 
 async fn group_named(conn: &mut PgConnection, name: &str) -> GroupId {
@@ -49,27 +36,6 @@ async fn group_named(conn: &mut PgConnection, name: &str) -> GroupId {
         .await
         .map(GroupId)
         .unwrap()
-}
-
-async fn audit_actions(conn: &mut PgConnection) -> Vec<String> {
-    sqlx::query_scalar("select action || ' ' || target from audit_log order by audit_id")
-        .fetch_all(conn)
-        .await
-        .unwrap()
-}
-
-fn field_of(e: OpError) -> (&'static str, &'static str) {
-    match e {
-        OpError::Invalid(FieldError { field, message }) => (field, message.key),
-        other => panic!("not a field error: {other:?}"),
-    }
-}
-
-fn refusal_of(e: OpError) -> Refusal {
-    match e {
-        OpError::Refused(r) => r,
-        other => panic!("not a refusal: {other:?}"),
-    }
 }
 
 fn input<'a>(username: &'a str, email: &'a str) -> AccountInput<'a> {
