@@ -99,6 +99,30 @@ async fn change_priority(
     Ok(())
 }
 
+/// Puts the text a new body replaces (with who had written it) in the edit history, when the body changes it.
+async fn keep_replaced_text(
+    conn: &mut PgConnection,
+    ticket_id: TicketId,
+    post_id: Option<PostId>,
+    (original_content, author_id): (&str, UserId),
+    body: &Body,
+    edited_by_id: UserId,
+) -> sqlx::Result<()> {
+    if original_content == body.as_str() {
+        return Ok(());
+    }
+    let original_html = markdown::render(original_content);
+    let edit = NewEdit {
+        ticket_id,
+        post_id,
+        original_content,
+        original_html: &original_html,
+        author_id,
+        edited_by_id,
+    };
+    ticket_history::insert(conn, &edit).await
+}
+
 /// Edits the ticket's title, body, priority, hours and attachments (creator or admin, not while closed).
 #[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
 pub async fn edit_ticket(
@@ -109,18 +133,16 @@ pub async fn edit_ticket(
 ) -> OpResult<Changed> {
     let mut s = lock(conn, id).await?;
     can_edit_ticket(actor, &s.facts())?;
-    if s.content != input.body.as_str() {
-        let old_html = markdown::render(&s.content);
-        let edit = NewEdit {
-            ticket_id: id,
-            post_id: None,
-            original_content: &s.content,
-            original_html: &old_html,
-            author_id: s.modified_by_id.unwrap_or(s.creator_id),
-            edited_by_id: actor.user_id,
-        };
-        ticket_history::insert(conn, &edit).await?;
-    }
+    let author_id = s.modified_by_id.unwrap_or(s.creator_id);
+    keep_replaced_text(
+        conn,
+        id,
+        None,
+        (&s.content, author_id),
+        &input.body,
+        actor.user_id,
+    )
+    .await?;
     let html = markdown::render(input.body.as_str());
     tickets::save_content(
         conn,
@@ -173,18 +195,17 @@ pub async fn edit_post(
         .await?
         .filter(|st| !st.is_closed())
         .ok_or_else(|| OpError::field("status_id", "ticket-error-status"))?;
-    if post.content != input.body.as_str() {
-        let old_html = markdown::render(&post.content);
-        let edit = NewEdit {
-            ticket_id,
-            post_id: Some(post_id),
-            original_content: &post.content,
-            original_html: &old_html,
-            author_id: post.modified_by_id.unwrap_or(post.author_id),
-            edited_by_id: actor.user_id,
-        };
-        ticket_history::insert(conn, &edit).await?;
-    }
+    let author_id = post.modified_by_id.unwrap_or(post.author_id);
+    let replaced = (post.content.as_str(), author_id);
+    keep_replaced_text(
+        conn,
+        ticket_id,
+        Some(post_id),
+        replaced,
+        &input.body,
+        actor.user_id,
+    )
+    .await?;
     let html = markdown::render(input.body.as_str());
     posts::save_content(
         conn,
