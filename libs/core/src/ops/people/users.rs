@@ -323,37 +323,32 @@ async fn target(conn: &mut PgConnection, id: UserId) -> OpResult<users::Profile>
         .ok_or(OpError::NotFound)
 }
 
+/// [`switch`] for an account found under the admin-set lock (the caller has checked the permission).
+async fn switch_user(
+    conn: &mut PgConnection,
+    acting: &Acting,
+    id: UserId,
+    disabled: bool,
+) -> OpResult<()> {
+    lock_admins(conn, acting).await?;
+    let user = target(conn, id).await?;
+    let label = format!("user:{id} {}", user.username);
+    switch(conn, acting, id, &label, disabled).await
+}
+
 /// Disables an account and ends its sessions and API tokens (audit `user.disable`). Not one's own account, and
 /// never the last enabled admin.
 #[tracing::instrument(skip_all, fields(user.id = %id), err)]
 pub async fn disable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -> OpResult<()> {
     removable(acting, id)?;
-    lock_admins(conn, acting).await?;
-    let user = target(conn, id).await?;
-    switch(
-        conn,
-        acting,
-        id,
-        &format!("user:{id} {}", user.username),
-        true,
-    )
-    .await
+    switch_user(conn, acting, id, true).await
 }
 
 /// Enables an account again (audit `user.enable`); its former sessions and tokens stay ended.
 #[tracing::instrument(skip_all, fields(user.id = %id), err)]
 pub async fn enable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -> OpResult<()> {
     admins_only(acting)?;
-    lock_admins(conn, acting).await?;
-    let user = target(conn, id).await?;
-    switch(
-        conn,
-        acting,
-        id,
-        &format!("user:{id} {}", user.username),
-        false,
-    )
-    .await
+    switch_user(conn, acting, id, false).await
 }
 
 /// A deleted account's avatar file, which the caller deletes once the deletion is committed (avatars are not the
