@@ -99,28 +99,28 @@ async fn change_priority(
     Ok(())
 }
 
-/// Puts the text a new body replaces (with who had written it) in the edit history, when the body changes it.
-async fn keep_replaced_text(
+/// The HTML of a new body of a ticket (`post_id` none) or reply; the text it replaces (with who had written it)
+/// goes to the edit history when the body changes it.
+async fn new_body(
     conn: &mut PgConnection,
-    ticket_id: TicketId,
-    post_id: Option<PostId>,
+    (ticket_id, post_id): (TicketId, Option<PostId>),
     (original_content, author_id): (&str, UserId),
     body: &Body,
     edited_by_id: UserId,
-) -> sqlx::Result<()> {
-    if original_content == body.as_str() {
-        return Ok(());
+) -> sqlx::Result<String> {
+    if original_content != body.as_str() {
+        let original_html = markdown::render(original_content);
+        let edit = NewEdit {
+            ticket_id,
+            post_id,
+            original_content,
+            original_html: &original_html,
+            author_id,
+            edited_by_id,
+        };
+        ticket_history::insert(conn, &edit).await?;
     }
-    let original_html = markdown::render(original_content);
-    let edit = NewEdit {
-        ticket_id,
-        post_id,
-        original_content,
-        original_html: &original_html,
-        author_id,
-        edited_by_id,
-    };
-    ticket_history::insert(conn, &edit).await
+    Ok(markdown::render(body.as_str()))
 }
 
 /// Edits the ticket's title, body, priority, hours and attachments (creator or admin, not while closed).
@@ -133,17 +133,8 @@ pub async fn edit_ticket(
 ) -> OpResult<Changed> {
     let mut s = lock(conn, id).await?;
     can_edit_ticket(actor, &s.facts())?;
-    let author_id = s.modified_by_id.unwrap_or(s.creator_id);
-    keep_replaced_text(
-        conn,
-        id,
-        None,
-        (&s.content, author_id),
-        &input.body,
-        actor.user_id,
-    )
-    .await?;
-    let html = markdown::render(input.body.as_str());
+    let replaced = (s.content.as_str(), s.modified_by_id.unwrap_or(s.creator_id));
+    let html = new_body(conn, (id, None), replaced, &input.body, actor.user_id).await?;
     tickets::save_content(
         conn,
         id,
@@ -195,18 +186,12 @@ pub async fn edit_post(
         .await?
         .filter(|st| !st.is_closed())
         .ok_or_else(|| OpError::field("status_id", "ticket-error-status"))?;
-    let author_id = post.modified_by_id.unwrap_or(post.author_id);
-    let replaced = (post.content.as_str(), author_id);
-    keep_replaced_text(
-        conn,
-        ticket_id,
-        Some(post_id),
-        replaced,
-        &input.body,
-        actor.user_id,
-    )
-    .await?;
-    let html = markdown::render(input.body.as_str());
+    let replaced = (
+        post.content.as_str(),
+        post.modified_by_id.unwrap_or(post.author_id),
+    );
+    let place = (ticket_id, Some(post_id));
+    let html = new_body(conn, place, replaced, &input.body, actor.user_id).await?;
     posts::save_content(
         conn,
         post_id,
