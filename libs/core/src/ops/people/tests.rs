@@ -6,7 +6,9 @@ use sqlx::{PgConnection, PgPool};
 use super::groups::*;
 use super::users::*;
 use crate::domain::{GroupId, UserId};
-use crate::ops::test_fixtures::{self, acting_as, audit_actions, field_of, refusal_of};
+use crate::ops::test_fixtures::{
+    self, acting_as, audit_actions, conflict_of, field_of, refusal_of,
+};
 use crate::ops::{Acting, Message, OpError};
 use crate::permissions::tickets::Refusal;
 
@@ -27,6 +29,13 @@ async fn person(conn: &mut PgConnection, username: &str, admin: bool) -> UserId 
 
 async fn acting(conn: &mut PgConnection, username: &str, is_admin: bool) -> Acting {
     acting_as(person(conn, username, is_admin).await, is_admin, false)
+}
+
+/// An admin, `root`, and a user, `ada`.
+async fn root_and_ada(conn: &mut PgConnection) -> (Acting, Acting) {
+    let root = acting(conn, "root", true).await;
+    let ada = acting(conn, "ada", false).await;
+    (root, ada)
 }
 
 async fn group_named(conn: &mut PgConnection, name: &str) -> GroupId {
@@ -90,8 +99,7 @@ fn every_wrong_field_is_named_at_once() {
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn accounts_are_created_by_admins_only_with_free_names(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    let root = acting(&mut conn, "root", true).await;
-    let ada = acting(&mut conn, "ada", false).await;
+    let (root, ada) = root_and_ada(&mut conn).await;
     let new = check_new_account(&input("grace", "grace@example.com"), PASSWORD)
         .ok()
         .unwrap();
@@ -231,8 +239,7 @@ async fn changes_keep_names_unique_and_an_enabled_admin(pool: PgPool) {
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    let root = acting(&mut conn, "root", true).await;
-    let ada = acting(&mut conn, "ada", false).await;
+    let (root, ada) = root_and_ada(&mut conn).await;
     let me = root.user_id();
     let refused = disable_user(&mut conn, &root, me).await.unwrap_err();
     assert_eq!(
@@ -272,11 +279,8 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
     let owner = delete_user(&mut conn, &root, ada.user_id())
         .await
         .unwrap_err();
-    let OpError::Conflict(m) = owner else {
-        panic!("not a conflict: {owner:?}");
-    };
     assert_eq!(
-        m,
+        conflict_of(owner),
         Message {
             key: "error-user-owns-content",
             args: vec![
@@ -310,8 +314,7 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn groups_have_free_names_and_keep_an_enabled_admin(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    let root = acting(&mut conn, "root", true).await;
-    let ada = acting(&mut conn, "ada", false).await;
+    let (root, ada) = root_and_ada(&mut conn).await;
     let admin = group_named(&mut conn, "admin").await;
     let refused = create_group(&mut conn, &ada, "Helpers").await.unwrap_err();
     assert_eq!(refusal_of(refused), Refusal::Forbidden);
