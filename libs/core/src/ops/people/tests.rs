@@ -205,26 +205,12 @@ async fn changes_keep_names_unique_and_an_enabled_admin(pool: PgPool) {
 
     // Disabled and enabled through the change, each with its own audit entry.
     let renamed = check_account(&input("ada.l", "ada.l@example.com")).unwrap();
-    update_user(
-        &mut conn,
-        &root,
-        ada,
-        &renamed,
-        Memberships::Exactly(&[]),
-        Some(true),
-    )
-    .await
-    .unwrap();
-    update_user(
-        &mut conn,
-        &root,
-        ada,
-        &renamed,
-        Memberships::Exactly(&[]),
-        Some(false),
-    )
-    .await
-    .unwrap();
+    for disable in [true, false] {
+        let no_groups = Memberships::Exactly(&[]);
+        update_user(&mut conn, &root, ada, &renamed, no_groups, Some(disable))
+            .await
+            .unwrap();
+    }
     assert_eq!(
         audit_actions(&mut conn).await,
         [
