@@ -40,15 +40,7 @@ pub struct AccountInput<'a> {
     pub locale: &'a str,
 }
 
-/// An account's fields, checked by [`check_account`].
-#[derive(Debug, Clone)]
-pub struct AccountFields {
-    username: Username,
-    name: PersonName,
-    email: Email,
-    job_title: JobTitle,
-    locale: Locale,
-}
+pub use crate::repo::user_admin::AccountFields;
 
 /// The problems of every field, in the order of the form.
 #[derive(Default)]
@@ -202,11 +194,7 @@ pub async fn create_user(
     let wanted = memberships.resolve(&all, &[])?;
     let f = &new.fields;
     let account = user_admin::NewAccount {
-        username: &f.username,
-        name: &f.name,
-        email: &f.email,
-        job_title: &f.job_title,
-        locale: f.locale,
+        fields: f,
         password_hash: &hash,
     };
     let id = user_admin::create(&mut *conn, &account)
@@ -255,14 +243,7 @@ pub async fn update_user(
         return Err(last_admin_refused());
     }
     let f = fields;
-    let update = user_admin::AdminUpdate {
-        username: &f.username,
-        name: &f.name,
-        email: &f.email,
-        job_title: &f.job_title,
-        locale: f.locale,
-    };
-    if !user_admin::update(conn, id, &update)
+    if !user_admin::update(conn, id, f)
         .await
         .map_err(|e| ops::unique_violation(e, TAKEN))?
     {
