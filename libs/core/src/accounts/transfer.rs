@@ -9,7 +9,7 @@ use sqlx::PgConnection;
 
 use crate::domain::{Email, JobTitle, PersonName, Username};
 use crate::i18n::Locale;
-use crate::repo::user_admin::{self, ExportRow, ImportRow};
+use crate::repo::user_admin::{self, AccountFields, ExportRow, ImportRow, NewAccount};
 
 /// One account in the file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -72,9 +72,7 @@ pub fn is_supported_hash(h: &str) -> bool {
 }
 
 /// Checks one entry; `Err(reason)` says why it cannot be imported.
-fn parse_entry(
-    value: &serde_json::Value,
-) -> Result<(UserRecord, Username, PersonName, Email, JobTitle, Locale), String> {
+fn parse_entry(value: &serde_json::Value) -> Result<(UserRecord, AccountFields), String> {
     let record: UserRecord = serde_json::from_value(value.clone()).map_err(|e| {
         format!("not a user entry ({e}); username, name, email and password are required")
     })?;
@@ -91,7 +89,14 @@ fn parse_entry(
     if !is_supported_hash(&record.password) {
         return Err("password is not a bcrypt or argon2 hash".into());
     }
-    Ok((record, username, name, email, job_title, locale))
+    let fields = AccountFields {
+        username,
+        name,
+        email,
+        job_title,
+        locale,
+    };
+    Ok((record, fields))
 }
 
 /// Imports `users.json` text in the caller's transaction. Never duplicates a user name or email (case-insensitive),
@@ -108,15 +113,15 @@ pub async fn import_json(conn: &mut PgConnection, text: &str) -> anyhow::Result<
             .and_then(|u| u.as_str())
             .map(str::to_owned)
             .unwrap_or_else(|| format!("entry {}", i + 1));
-        let (record, username, name, email, job_title, locale) = match parse_entry(value) {
+        let (record, fields) = match parse_entry(value) {
             Ok(v) => v,
             Err(reason) => {
                 report.skipped.push((label, reason));
                 continue;
             }
         };
-        if !seen_names.insert(username.as_str().to_lowercase())
-            || !seen_emails.insert(email.as_str().to_lowercase())
+        if !seen_names.insert(fields.username.as_str().to_lowercase())
+            || !seen_emails.insert(fields.email.as_str().to_lowercase())
         {
             report
                 .skipped
@@ -124,16 +129,14 @@ pub async fn import_json(conn: &mut PgConnection, text: &str) -> anyhow::Result<
             continue;
         }
         let row = ImportRow {
-            username: &username,
-            name: &name,
-            email: &email,
-            password_hash: &record.password,
-            job_title: &job_title,
-            locale,
+            account: NewAccount {
+                fields: &fields,
+                password_hash: &record.password,
+            },
             disabled: record.disabled.unwrap_or(false),
         };
         match user_admin::import(&mut *conn, &row).await? {
-            Some(_) => report.created.push(username.as_str().to_owned()),
+            Some(_) => report.created.push(fields.username.as_str().to_owned()),
             None => report
                 .skipped
                 .push((label, "user name or email already exists".into())),

@@ -330,6 +330,36 @@ pub async fn remove_avatar(conn: &mut PgConnection, user_id: UserId) -> OpResult
     Ok(Replaced(users::set_avatar(conn, user_id, None).await?))
 }
 
+/// A new session after an accepted sign-in: its row and the sign-in's success recorded together; returns the raw
+/// session token (only its hash is stored), which the web puts in the session cookie.
+pub async fn open_session(
+    pool: &PgPool,
+    accepted: &sign_in::Accepted,
+    ip: &str,
+    user_agent: &str,
+    lifetime: chrono::Duration,
+) -> sqlx::Result<String> {
+    let token = tokens::random_token();
+    let mut tx = pool.begin().await?;
+    crate::repo::sessions::create(
+        &mut *tx,
+        &tokens::hash_token(&token),
+        accepted.user_id,
+        chrono::Utc::now() + lifetime,
+        ip,
+        user_agent,
+    )
+    .await?;
+    accepted.record(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Signs out: deletes the session whose raw token the cookie held (nothing when it is unknown).
+pub async fn close_session(pool: &PgPool, raw_token: &str) -> sqlx::Result<()> {
+    crate::repo::sessions::delete(pool, &tokens::hash_token(raw_token)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -476,34 +506,4 @@ mod tests {
             ("avatar", "error-avatar-size")
         );
     }
-}
-
-/// A new session after an accepted sign-in: its row and the sign-in's success recorded together; returns the raw
-/// session token (only its hash is stored), which the web puts in the session cookie.
-pub async fn open_session(
-    pool: &PgPool,
-    accepted: &sign_in::Accepted,
-    ip: &str,
-    user_agent: &str,
-    lifetime: chrono::Duration,
-) -> sqlx::Result<String> {
-    let token = tokens::random_token();
-    let mut tx = pool.begin().await?;
-    crate::repo::sessions::create(
-        &mut *tx,
-        &tokens::hash_token(&token),
-        accepted.user_id,
-        chrono::Utc::now() + lifetime,
-        ip,
-        user_agent,
-    )
-    .await?;
-    accepted.record(&mut *tx).await?;
-    tx.commit().await?;
-    Ok(token)
-}
-
-/// Signs out: deletes the session whose raw token the cookie held (nothing when it is unknown).
-pub async fn close_session(pool: &PgPool, raw_token: &str) -> sqlx::Result<()> {
-    crate::repo::sessions::delete(pool, &tokens::hash_token(raw_token)).await
 }

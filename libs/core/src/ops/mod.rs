@@ -13,6 +13,8 @@ pub mod catalog;
 pub mod people;
 pub mod settings;
 pub mod test_email;
+#[cfg(test)]
+mod test_fixtures;
 pub mod tokens;
 
 use crate::domain::UserId;

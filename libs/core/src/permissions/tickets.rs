@@ -34,6 +34,19 @@ pub struct TicketFacts {
 }
 
 impl TicketFacts {
+    /// The facts of a ticket whose status is of kind `status_kind`.
+    pub fn with_status_kind(
+        creator_id: UserId,
+        assignee_id: Option<UserId>,
+        status_kind: &str,
+    ) -> Self {
+        Self {
+            creator_id,
+            assignee_id,
+            closed: status_kind == "closed",
+        }
+    }
+
     fn is_creator(&self, actor: &Actor) -> bool {
         self.creator_id == actor.user_id
     }

@@ -166,11 +166,7 @@ pub struct TicketSettings {
 impl TicketSettings {
     /// The allowed extensions, lower-cased, without dots or blanks.
     pub fn extensions(&self) -> Vec<String> {
-        self.allowed_extensions
-            .split(',')
-            .map(|e| e.trim().trim_start_matches('.').to_lowercase())
-            .filter(|e| !e.is_empty())
-            .collect()
+        super::settings::extension_list(&self.allowed_extensions)
     }
 }
 

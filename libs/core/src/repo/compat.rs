@@ -6,6 +6,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Db;
+pub use super::activities::count as count_actions;
 use crate::domain::{CategoryId, PostId, PriorityId, StatusId, TicketId, UserId};
 use crate::permissions::tickets::TicketFacts;
 
@@ -350,15 +351,5 @@ pub async fn actions<'c>(
         offset
     )
     .fetch_all(db)
-    .await
-}
-
-/// Number of activity rows of a ticket.
-pub async fn count_actions<'c>(db: impl Db<'c>, ticket: TicketId) -> sqlx::Result<i64> {
-    sqlx::query_scalar!(
-        r#"select count(*) as "n!" from activities where ticket_id = $1"#,
-        ticket.0
-    )
-    .fetch_one(db)
     .await
 }

@@ -100,13 +100,3 @@ pub async fn invalidate_for_user<'c>(db: impl Db<'c>, user_id: UserId) -> sqlx::
     .await?
     .rows_affected())
 }
-
-/// Forgets links that expired more than a day ago (housekeeping).
-pub async fn delete_old<'c>(db: impl Db<'c>) -> sqlx::Result<u64> {
-    Ok(
-        sqlx::query!("delete from password_resets where expires_at < now() - interval '1 day'")
-            .execute(db)
-            .await?
-            .rows_affected(),
-    )
-}

@@ -88,12 +88,17 @@ pub struct Settings {
 impl Settings {
     /// The allowed extensions, lower-cased, without dots or blanks.
     pub fn extensions(&self) -> Vec<String> {
-        self.allowed_extensions
-            .split(',')
-            .map(|e| e.trim().trim_start_matches('.').to_lowercase())
-            .filter(|e| !e.is_empty())
-            .collect()
+        extension_list(&self.allowed_extensions)
     }
+}
+
+/// The extensions of a comma-separated `allowed_extensions` setting, lower-cased, without dots or blanks.
+pub(crate) fn extension_list(allowed_extensions: &str) -> Vec<String> {
+    allowed_extensions
+        .split(',')
+        .map(|e| e.trim().trim_start_matches('.').to_lowercase())
+        .filter(|e| !e.is_empty())
+        .collect()
 }
 
 /// Loads every setting.

@@ -5,6 +5,7 @@ use sqlx::PgConnection;
 
 use super::Db;
 use crate::domain::{CategoryId, PriorityId, StatusId, TicketId, UserId};
+use crate::permissions::tickets::TicketFacts;
 
 /// A new ticket.
 pub struct NewTicket<'a> {
@@ -75,12 +76,8 @@ pub struct TicketState {
 
 impl TicketState {
     /// The facts the permission rules look at.
-    pub fn facts(&self) -> crate::permissions::tickets::TicketFacts {
-        crate::permissions::tickets::TicketFacts {
-            creator_id: self.creator_id,
-            assignee_id: self.assignee_id,
-            closed: self.status_kind == "closed",
-        }
+    pub fn facts(&self) -> TicketFacts {
+        TicketFacts::with_status_kind(self.creator_id, self.assignee_id, &self.status_kind)
     }
 }
 
@@ -219,12 +216,8 @@ pub struct TicketView {
 
 impl TicketView {
     /// The facts the permission rules look at.
-    pub fn facts(&self) -> crate::permissions::tickets::TicketFacts {
-        crate::permissions::tickets::TicketFacts {
-            creator_id: self.creator_id,
-            assignee_id: self.assignee_id,
-            closed: self.status_kind == "closed",
-        }
+    pub fn facts(&self) -> TicketFacts {
+        TicketFacts::with_status_kind(self.creator_id, self.assignee_id, &self.status_kind)
     }
 }
 

@@ -7,19 +7,27 @@ use super::Db;
 use crate::domain::{Email, JobTitle, PersonName, UserId, Username};
 use crate::i18n::Locale;
 
-/// A new account created by an admin.
-pub struct NewAccount<'a> {
-    /// User name.
-    pub username: &'a Username,
+/// An account's fields, checked: everything an admin may change on an account (besides groups and the disabled
+/// flag).
+#[derive(Debug, Clone)]
+pub struct AccountFields {
+    /// User name (unique).
+    pub username: Username,
     /// Display name.
-    pub name: &'a PersonName,
-    /// Email.
-    pub email: &'a Email,
+    pub name: PersonName,
+    /// Email (unique).
+    pub email: Email,
     /// Job title.
-    pub job_title: &'a JobTitle,
-    /// Language.
+    pub job_title: JobTitle,
+    /// Language (Flicket displayed it and forgot to save it).
     pub locale: Locale,
-    /// argon2id hash of the initial password.
+}
+
+/// A new account created by an admin, or imported.
+pub struct NewAccount<'a> {
+    /// Its fields.
+    pub fields: &'a AccountFields,
+    /// Password hash: argon2id of the initial password, or a checked argon2id or bcrypt hash from an export.
     pub password_hash: &'a str,
 }
 
@@ -30,29 +38,15 @@ pub async fn create<'c>(db: impl Db<'c>, a: &NewAccount<'_>) -> sqlx::Result<Use
         r#"insert into users (username, name, email, job_title, locale, password_hash)
            values ($1, $2, $3, $4, $5, $6)
            returning user_id as "user_id: UserId""#,
-        a.username.as_str(),
-        a.name.as_str(),
-        a.email.as_str(),
-        a.job_title.as_str(),
-        a.locale.code(),
+        a.fields.username.as_str(),
+        a.fields.name.as_str(),
+        a.fields.email.as_str(),
+        a.fields.job_title.as_str(),
+        a.fields.locale.code(),
         a.password_hash
     )
     .fetch_one(db)
     .await
-}
-
-/// Everything an admin may change on an account (besides groups and the disabled flag).
-pub struct AdminUpdate<'a> {
-    /// User name (unique).
-    pub username: &'a Username,
-    /// Display name.
-    pub name: &'a PersonName,
-    /// Email (unique).
-    pub email: &'a Email,
-    /// Job title.
-    pub job_title: &'a JobTitle,
-    /// Language (Flicket displayed it and forgot to save it).
-    pub locale: Locale,
 }
 
 /// Saves an admin's edit of an account; a new email invalidates pending reset links. Unique violations
@@ -61,7 +55,7 @@ pub struct AdminUpdate<'a> {
 pub async fn update(
     conn: &mut PgConnection,
     user_id: UserId,
-    u: &AdminUpdate<'_>,
+    u: &AccountFields,
 ) -> sqlx::Result<bool> {
     let changed = sqlx::query_scalar!(
         r#"update users u set username = $2, name = $3, email = $4, job_title = $5, locale = $6
@@ -202,18 +196,8 @@ pub async fn export_all<'c>(db: impl Db<'c>) -> sqlx::Result<Vec<ExportRow>> {
 
 /// An account read from an export, already parsed.
 pub struct ImportRow<'a> {
-    /// User name.
-    pub username: &'a Username,
-    /// Display name.
-    pub name: &'a PersonName,
-    /// Email.
-    pub email: &'a Email,
-    /// A checked argon2id or bcrypt hash.
-    pub password_hash: &'a str,
-    /// Job title.
-    pub job_title: &'a JobTitle,
-    /// Language.
-    pub locale: Locale,
+    /// Its fields and its checked argon2id or bcrypt hash.
+    pub account: NewAccount<'a>,
     /// Disabled account.
     pub disabled: bool,
 }
@@ -225,12 +209,12 @@ pub async fn import<'c>(db: impl Db<'c>, row: &ImportRow<'_>) -> sqlx::Result<Op
            values ($1, $2, $3, $4, $5, $6, $7)
            on conflict do nothing
            returning user_id as "user_id: UserId""#,
-        row.username.as_str(),
-        row.name.as_str(),
-        row.email.as_str(),
-        row.password_hash,
-        row.job_title.as_str(),
-        row.locale.code(),
+        row.account.fields.username.as_str(),
+        row.account.fields.name.as_str(),
+        row.account.fields.email.as_str(),
+        row.account.password_hash,
+        row.account.fields.job_title.as_str(),
+        row.account.fields.locale.code(),
         row.disabled
     )
     .fetch_optional(db)

@@ -5,22 +5,9 @@ use sqlx::{PgConnection, PgPool};
 
 use super::*;
 use crate::domain::UserId;
-use crate::ops::FieldError;
+use crate::ops::test_fixtures::{acting_as, audit_actions, conflict_of, field_of, person};
 use crate::permissions::tickets::Refusal;
 use crate::repo::catalog_admin::LabelTable;
-
-async fn person(pool: &PgPool, username: &str) -> UserId {
-    UserId(
-        sqlx::query_scalar(
-            "insert into users (username, name, email, password_hash)
-             values ($1, $1, $1 || '@example.com', 'x') returning user_id",
-        )
-        .bind(username)
-        .fetch_one(pool)
-        .await
-        .unwrap(),
-    )
-}
 
 async fn acting(pool: &PgPool, is_admin: bool, is_super_user: bool) -> Acting {
     let name = match (is_admin, is_super_user) {
@@ -28,12 +15,7 @@ async fn acting(pool: &PgPool, is_admin: bool, is_super_user: bool) -> Acting {
         (false, true) => "sue",
         _ => "ada",
     };
-    let actor = Actor {
-        user_id: person(pool, name).await,
-        is_admin,
-        is_super_user,
-    };
-    Acting::new(actor, "192.0.2.1")
+    acting_as(person(pool, name).await, is_admin, is_super_user)
 }
 
 async fn department_named(conn: &mut PgConnection, name: &str) -> DepartmentId {
@@ -66,27 +48,6 @@ async fn file_ticket(conn: &mut PgConnection, by: UserId, category: CategoryId) 
     .execute(conn)
     .await
     .unwrap();
-}
-
-async fn audit_actions(conn: &mut PgConnection) -> Vec<String> {
-    sqlx::query_scalar("select action || ' ' || target from audit_log order by audit_id")
-        .fetch_all(conn)
-        .await
-        .unwrap()
-}
-
-fn field_of(e: OpError) -> (&'static str, &'static str) {
-    match e {
-        OpError::Invalid(FieldError { field, message }) => (field, message.key),
-        other => panic!("not a field error: {other:?}"),
-    }
-}
-
-fn conflict_of(e: OpError) -> Message {
-    match e {
-        OpError::Conflict(m) => m,
-        other => panic!("not a conflict: {other:?}"),
-    }
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]

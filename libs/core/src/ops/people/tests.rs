@@ -6,20 +6,14 @@ use sqlx::{PgConnection, PgPool};
 use super::groups::*;
 use super::users::*;
 use crate::domain::{GroupId, UserId};
-use crate::ops::{Acting, FieldError, Message, OpError};
-use crate::permissions::Actor;
+use crate::ops::test_fixtures::{
+    self, acting_as, audit_actions, conflict_of, field_of, refusal_of,
+};
+use crate::ops::{Acting, Message, OpError};
 use crate::permissions::tickets::Refusal;
 
 async fn person(conn: &mut PgConnection, username: &str, admin: bool) -> UserId {
-    let id = sqlx::query_scalar(
-        "insert into users (username, name, email, password_hash)
-         values ($1, $1, $1 || '@example.com', 'x') returning user_id",
-    )
-    .bind(username)
-    .fetch_one(&mut *conn)
-    .await
-    .map(UserId)
-    .unwrap();
+    let id = test_fixtures::person(&mut *conn, username).await;
     if admin {
         sqlx::query(
             "insert into user_groups (user_id, group_id)
@@ -34,12 +28,14 @@ async fn person(conn: &mut PgConnection, username: &str, admin: bool) -> UserId 
 }
 
 async fn acting(conn: &mut PgConnection, username: &str, is_admin: bool) -> Acting {
-    let actor = Actor {
-        user_id: person(conn, username, is_admin).await,
-        is_admin,
-        is_super_user: false,
-    };
-    Acting::new(actor, "192.0.2.1")
+    acting_as(person(conn, username, is_admin).await, is_admin, false)
+}
+
+/// An admin, `root`, and a user, `ada`.
+async fn root_and_ada(conn: &mut PgConnection) -> (Acting, Acting) {
+    let root = acting(conn, "root", true).await;
+    let ada = acting(conn, "ada", false).await;
+    (root, ada)
 }
 
 async fn group_named(conn: &mut PgConnection, name: &str) -> GroupId {
@@ -49,27 +45,6 @@ async fn group_named(conn: &mut PgConnection, name: &str) -> GroupId {
         .await
         .map(GroupId)
         .unwrap()
-}
-
-async fn audit_actions(conn: &mut PgConnection) -> Vec<String> {
-    sqlx::query_scalar("select action || ' ' || target from audit_log order by audit_id")
-        .fetch_all(conn)
-        .await
-        .unwrap()
-}
-
-fn field_of(e: OpError) -> (&'static str, &'static str) {
-    match e {
-        OpError::Invalid(FieldError { field, message }) => (field, message.key),
-        other => panic!("not a field error: {other:?}"),
-    }
-}
-
-fn refusal_of(e: OpError) -> Refusal {
-    match e {
-        OpError::Refused(r) => r,
-        other => panic!("not a refusal: {other:?}"),
-    }
 }
 
 fn input<'a>(username: &'a str, email: &'a str) -> AccountInput<'a> {
@@ -124,8 +99,7 @@ fn every_wrong_field_is_named_at_once() {
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn accounts_are_created_by_admins_only_with_free_names(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    let root = acting(&mut conn, "root", true).await;
-    let ada = acting(&mut conn, "ada", false).await;
+    let (root, ada) = root_and_ada(&mut conn).await;
     let new = check_new_account(&input("grace", "grace@example.com"), PASSWORD)
         .ok()
         .unwrap();
@@ -231,26 +205,12 @@ async fn changes_keep_names_unique_and_an_enabled_admin(pool: PgPool) {
 
     // Disabled and enabled through the change, each with its own audit entry.
     let renamed = check_account(&input("ada.l", "ada.l@example.com")).unwrap();
-    update_user(
-        &mut conn,
-        &root,
-        ada,
-        &renamed,
-        Memberships::Exactly(&[]),
-        Some(true),
-    )
-    .await
-    .unwrap();
-    update_user(
-        &mut conn,
-        &root,
-        ada,
-        &renamed,
-        Memberships::Exactly(&[]),
-        Some(false),
-    )
-    .await
-    .unwrap();
+    for disable in [true, false] {
+        let no_groups = Memberships::Exactly(&[]);
+        update_user(&mut conn, &root, ada, &renamed, no_groups, Some(disable))
+            .await
+            .unwrap();
+    }
     assert_eq!(
         audit_actions(&mut conn).await,
         [
@@ -265,8 +225,7 @@ async fn changes_keep_names_unique_and_an_enabled_admin(pool: PgPool) {
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    let root = acting(&mut conn, "root", true).await;
-    let ada = acting(&mut conn, "ada", false).await;
+    let (root, ada) = root_and_ada(&mut conn).await;
     let me = root.user_id();
     let refused = disable_user(&mut conn, &root, me).await.unwrap_err();
     assert_eq!(
@@ -306,11 +265,8 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
     let owner = delete_user(&mut conn, &root, ada.user_id())
         .await
         .unwrap_err();
-    let OpError::Conflict(m) = owner else {
-        panic!("not a conflict: {owner:?}");
-    };
     assert_eq!(
-        m,
+        conflict_of(owner),
         Message {
             key: "error-user-owns-content",
             args: vec![
@@ -344,8 +300,7 @@ async fn disabling_and_deleting_refuse_oneself_the_last_admin_and_owners(pool: P
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn groups_have_free_names_and_keep_an_enabled_admin(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    let root = acting(&mut conn, "root", true).await;
-    let ada = acting(&mut conn, "ada", false).await;
+    let (root, ada) = root_and_ada(&mut conn).await;
     let admin = group_named(&mut conn, "admin").await;
     let refused = create_group(&mut conn, &ada, "Helpers").await.unwrap_err();
     assert_eq!(refusal_of(refused), Refusal::Forbidden);

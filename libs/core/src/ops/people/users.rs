@@ -40,15 +40,7 @@ pub struct AccountInput<'a> {
     pub locale: &'a str,
 }
 
-/// An account's fields, checked by [`check_account`].
-#[derive(Debug, Clone)]
-pub struct AccountFields {
-    username: Username,
-    name: PersonName,
-    email: Email,
-    job_title: JobTitle,
-    locale: Locale,
-}
+pub use crate::repo::user_admin::AccountFields;
 
 /// The problems of every field, in the order of the form.
 #[derive(Default)]
@@ -202,11 +194,7 @@ pub async fn create_user(
     let wanted = memberships.resolve(&all, &[])?;
     let f = &new.fields;
     let account = user_admin::NewAccount {
-        username: &f.username,
-        name: &f.name,
-        email: &f.email,
-        job_title: &f.job_title,
-        locale: f.locale,
+        fields: f,
         password_hash: &hash,
     };
     let id = user_admin::create(&mut *conn, &account)
@@ -255,14 +243,7 @@ pub async fn update_user(
         return Err(last_admin_refused());
     }
     let f = fields;
-    let update = user_admin::AdminUpdate {
-        username: &f.username,
-        name: &f.name,
-        email: &f.email,
-        job_title: &f.job_title,
-        locale: f.locale,
-    };
-    if !user_admin::update(conn, id, &update)
+    if !user_admin::update(conn, id, f)
         .await
         .map_err(|e| ops::unique_violation(e, TAKEN))?
     {
@@ -323,37 +304,32 @@ async fn target(conn: &mut PgConnection, id: UserId) -> OpResult<users::Profile>
         .ok_or(OpError::NotFound)
 }
 
+/// [`switch`] for an account found under the admin-set lock (the caller has checked the permission).
+async fn switch_user(
+    conn: &mut PgConnection,
+    acting: &Acting,
+    id: UserId,
+    disabled: bool,
+) -> OpResult<()> {
+    lock_admins(conn, acting).await?;
+    let user = target(conn, id).await?;
+    let label = format!("user:{id} {}", user.username);
+    switch(conn, acting, id, &label, disabled).await
+}
+
 /// Disables an account and ends its sessions and API tokens (audit `user.disable`). Not one's own account, and
 /// never the last enabled admin.
 #[tracing::instrument(skip_all, fields(user.id = %id), err)]
 pub async fn disable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -> OpResult<()> {
     removable(acting, id)?;
-    lock_admins(conn, acting).await?;
-    let user = target(conn, id).await?;
-    switch(
-        conn,
-        acting,
-        id,
-        &format!("user:{id} {}", user.username),
-        true,
-    )
-    .await
+    switch_user(conn, acting, id, true).await
 }
 
 /// Enables an account again (audit `user.enable`); its former sessions and tokens stay ended.
 #[tracing::instrument(skip_all, fields(user.id = %id), err)]
 pub async fn enable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -> OpResult<()> {
     admins_only(acting)?;
-    lock_admins(conn, acting).await?;
-    let user = target(conn, id).await?;
-    switch(
-        conn,
-        acting,
-        id,
-        &format!("user:{id} {}", user.username),
-        false,
-    )
-    .await
+    switch_user(conn, acting, id, false).await
 }
 
 /// A deleted account's avatar file, which the caller deletes once the deletion is committed (avatars are not the

@@ -99,6 +99,30 @@ async fn change_priority(
     Ok(())
 }
 
+/// The HTML of a new body of a ticket (`post_id` none) or reply; the text it replaces (with who had written it)
+/// goes to the edit history when the body changes it.
+async fn new_body(
+    conn: &mut PgConnection,
+    (ticket_id, post_id): (TicketId, Option<PostId>),
+    (original_content, author_id): (&str, UserId),
+    body: &Body,
+    edited_by_id: UserId,
+) -> sqlx::Result<String> {
+    if original_content != body.as_str() {
+        let original_html = markdown::render(original_content);
+        let edit = NewEdit {
+            ticket_id,
+            post_id,
+            original_content,
+            original_html: &original_html,
+            author_id,
+            edited_by_id,
+        };
+        ticket_history::insert(conn, &edit).await?;
+    }
+    Ok(markdown::render(body.as_str()))
+}
+
 /// Edits the ticket's title, body, priority, hours and attachments (creator or admin, not while closed).
 #[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
 pub async fn edit_ticket(
@@ -109,19 +133,8 @@ pub async fn edit_ticket(
 ) -> OpResult<Changed> {
     let mut s = lock(conn, id).await?;
     can_edit_ticket(actor, &s.facts())?;
-    if s.content != input.body.as_str() {
-        let old_html = markdown::render(&s.content);
-        let edit = NewEdit {
-            ticket_id: id,
-            post_id: None,
-            original_content: &s.content,
-            original_html: &old_html,
-            author_id: s.modified_by_id.unwrap_or(s.creator_id),
-            edited_by_id: actor.user_id,
-        };
-        ticket_history::insert(conn, &edit).await?;
-    }
-    let html = markdown::render(input.body.as_str());
+    let replaced = (s.content.as_str(), s.modified_by_id.unwrap_or(s.creator_id));
+    let html = new_body(conn, (id, None), replaced, &input.body, actor.user_id).await?;
     tickets::save_content(
         conn,
         id,
@@ -173,19 +186,12 @@ pub async fn edit_post(
         .await?
         .filter(|st| !st.is_closed())
         .ok_or_else(|| OpError::field("status_id", "ticket-error-status"))?;
-    if post.content != input.body.as_str() {
-        let old_html = markdown::render(&post.content);
-        let edit = NewEdit {
-            ticket_id,
-            post_id: Some(post_id),
-            original_content: &post.content,
-            original_html: &old_html,
-            author_id: post.modified_by_id.unwrap_or(post.author_id),
-            edited_by_id: actor.user_id,
-        };
-        ticket_history::insert(conn, &edit).await?;
-    }
-    let html = markdown::render(input.body.as_str());
+    let replaced = (
+        post.content.as_str(),
+        post.modified_by_id.unwrap_or(post.author_id),
+    );
+    let place = (ticket_id, Some(post_id));
+    let html = new_body(conn, place, replaced, &input.body, actor.user_id).await?;
     posts::save_content(
         conn,
         post_id,
