@@ -145,23 +145,12 @@ async fn disabling_ends_sessions_and_enabling_restores_access(pool: PgPool) {
         "signed out at once"
     );
     assert_eq!(
-        spawn_app(pool.clone())
-            .await
-            .login("ada", PASSWORD)
-            .await
-            .status(),
+        new_client_login(&pool, "ada").await,
         StatusCode::UNAUTHORIZED
     );
 
     post(&admin, &format!("/admin/users/{id}/enable"), &[]).await;
-    assert_eq!(
-        spawn_app(pool.clone())
-            .await
-            .login("ada", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(new_client_login(&pool, "ada").await, StatusCode::SEE_OTHER);
     assert_eq!(audit_count(&pool, "user.disable").await, 1);
     assert_eq!(audit_count(&pool, "user.enable").await, 1);
 }
@@ -334,12 +323,5 @@ async fn admins_send_reset_links_but_never_set_or_see_passwords(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(kind, "password_reset");
-    assert_eq!(
-        spawn_app(pool.clone())
-            .await
-            .login("ada", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(new_client_login(&pool, "ada").await, StatusCode::SEE_OTHER);
 }

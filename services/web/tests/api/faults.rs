@@ -11,7 +11,7 @@ use sqlx::{Connection, PgPool};
 
 use crate::admin_support::settings_fields;
 use crate::helpers::*;
-use crate::rest_tickets::token_for;
+use crate::rest_tickets::{get, token_for};
 use crate::tickets_support::*;
 
 fn config(database_url: &str, nats_url: &str, uploads: &std::path::Path) -> Config {
@@ -167,23 +167,11 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
         status_of(&app, "/tickets").await,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    let api = app
-        .client
-        .get(app.url("/api/v1/tickets"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
+    let api = get(&app, "/api/v1/tickets", &bearer).await;
     assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = api.json().await.unwrap();
     assert_eq!(body["error"], "Service Unavailable", "{body}");
-    let compat = app
-        .client
-        .get(app.url("/flicket-api/tickets/"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
+    let compat = get(&app, "/flicket-api/tickets/", &bearer).await;
     assert_eq!(compat.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     // Back: the same process becomes ready, the same session and token work, and the reply can be sent again.
@@ -194,13 +182,7 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
         .unwrap();
     wait_status(&app, "/readyz", StatusCode::OK).await;
     assert_eq!(status_of(&app, "/tickets").await, StatusCode::OK);
-    let api = app
-        .client
-        .get(app.url("/api/v1/tickets"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
+    let api = get(&app, "/api/v1/tickets", &bearer).await;
     assert_eq!(api.status(), StatusCode::OK);
     let resp = app
         .post_multi(

@@ -6,6 +6,16 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, location};
 use crate::tickets_support::*;
 
+/// Posts the ticket page's change of department / category.
+async fn post_category(who: &TestApp, page: &str, category: &str) -> reqwest::Response {
+    who.post_action(
+        &format!("{page}/category"),
+        page,
+        &[("category_id", category)],
+    )
+    .await
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn category_changes_follow_the_settings(pool: PgPool) {
     let ada = user(&pool, "ada").await;
@@ -26,13 +36,7 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
 
     // Off by default: no control, and the route does not exist.
     assert!(!a.get_text(&page).await.contains("new-category"));
-    let resp = a
-        .post_action(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", &target)],
-        )
-        .await;
+    let resp = post_category(&a, &page, &target).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 
     sqlx::query("update settings set change_category = true")
@@ -40,13 +44,7 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
         .await
         .unwrap();
     assert!(a.get_text(&page).await.contains("new-category"));
-    let text = a
-        .post_flash(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", &target)],
-        )
-        .await;
+    let text = flash_after(&a, post_category(&a, &page, &target).await).await;
     assert!(
         text.contains("Ticket moved to “IT / Internet” by ada Tester"),
         "{text}"
@@ -62,21 +60,9 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
     assert_eq!(data["department"], "IT");
     assert_eq!(data["category"], "Internet");
     assert_eq!(data["category_id"], it_internet);
-    let text = a
-        .post_flash(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", &target)],
-        )
-        .await;
+    let text = flash_after(&a, post_category(&a, &page, &target).await).await;
     assert!(text.contains("already in this department"));
-    let text = a
-        .post_flash(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", "424242")],
-        )
-        .await;
+    let text = flash_after(&a, post_category(&a, &page, "424242").await).await;
     assert!(text.contains("Please choose an existing department / category."));
 
     // Restricted to admins and super users.
@@ -85,14 +71,10 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
         .await
         .unwrap();
     assert!(!a.get_text(&page).await.contains("new-category"));
-    let resp = a
-        .post_action(&format!("{page}/category"), &page, &[("category_id", "1")])
-        .await;
+    let resp = post_category(&a, &page, "1").await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let s = signed_in(&t, "sue").await;
-    let resp = s
-        .post_action(&format!("{page}/category"), &page, &[("category_id", "1")])
-        .await;
+    let resp = post_category(&s, &page, "1").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         scalar_i64(
