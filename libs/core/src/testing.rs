@@ -100,3 +100,41 @@ impl Drop for ServiceProcess {
         let _ = self.child.wait();
     }
 }
+
+/// Inserts a test email (as the settings page queues it) to `recipient` under the idempotency key `key`; returns its
+/// outbox id (`None` when the key is already taken).
+pub async fn insert_test_email(
+    pool: &sqlx::PgPool,
+    key: &str,
+    recipient: &str,
+    requested_by: crate::domain::UserId,
+    locale: Option<crate::Locale>,
+) -> sqlx::Result<Option<i64>> {
+    crate::repo::outbox::insert(
+        pool,
+        &crate::repo::outbox::NewOutbox {
+            idempotency_key: key.to_owned(),
+            recipient_id: None,
+            recipient_email: Some(recipient.to_owned()),
+            ticket_id: None,
+            message: crate::outbox_message::OutboxMessage::TestEmail {
+                requested_by,
+                locale,
+            },
+        },
+    )
+    .await
+}
+
+/// Deletes every key of the Redis at `redis_url` whose name starts with `prefix` (a test queue's keys).
+pub fn delete_redis_keys(redis_url: &str, prefix: &str) -> redis::RedisResult<()> {
+    let client = redis::Client::open(redis_url)?;
+    let mut conn = client.get_connection()?;
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}*"))
+        .query(&mut conn)?;
+    for key in keys {
+        let _: () = redis::cmd("DEL").arg(key).query(&mut conn)?;
+    }
+    Ok(())
+}

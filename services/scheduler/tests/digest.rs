@@ -35,15 +35,7 @@ impl TestQueue {
 
 impl Drop for TestQueue {
     fn drop(&mut self) {
-        let client = redis::Client::open(REDIS_URL).unwrap();
-        let mut conn = client.get_connection().unwrap();
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.name))
-            .query(&mut conn)
-            .unwrap();
-        for key in keys {
-            let _: () = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
-        }
+        flicket_core::testing::delete_redis_keys(REDIS_URL, &self.name).unwrap();
     }
 }
 
@@ -292,6 +284,18 @@ fn at(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
 }
 
+/// One scheduler tick at `when` (RFC 3339), pushing to the test queue.
+async fn tick(pool: &PgPool, q: &TestQueue, when: &str) -> TickOutcome {
+    digest::tick(pool, &q.queue, at(when), "s").await.unwrap()
+}
+
+fn ran(period: &str, emails: u64) -> TickOutcome {
+    TickOutcome::Ran {
+        period: period.into(),
+        emails,
+    }
+}
+
 async fn set_schedule(pool: &PgPool, cron: &str, tz: &str) {
     sqlx::query("update settings set digest_cron = $1, digest_timezone = $2")
         .bind(cron)
@@ -306,41 +310,21 @@ async fn a_schedule_change_applies_at_the_next_tick(pool: PgPool) {
     let q = TestQueue::new();
     fixture(&pool).await;
     // The default: Mondays at 07:00 UTC. 2026-11-30 is a Monday.
-    let t = digest::tick(&pool, &q.queue, at("2026-11-30T07:00:30Z"), "s")
-        .await
-        .unwrap();
-    assert_eq!(
-        t,
-        TickOutcome::Ran {
-            period: "2026-11-30T07:00Z".into(),
-            emails: 2
-        }
-    );
+    let t = tick(&pool, &q, "2026-11-30T07:00:30Z").await;
+    assert_eq!(t, ran("2026-11-30T07:00Z", 2));
     // Pushed after the commit, as the web does: nothing waits for the outbox re-push.
     assert_eq!(not_pushed(&pool, "2026-11-30T07:00Z").await, 0);
     assert_eq!(q.depth().await, 2);
-    let again = digest::tick(&pool, &q.queue, at("2026-11-30T07:01:00Z"), "s")
-        .await
-        .unwrap();
+    let again = tick(&pool, &q, "2026-11-30T07:01:00Z").await;
     assert_eq!(again, TickOutcome::AlreadyRun("2026-11-30T07:00Z".into()));
 
     set_schedule(&pool, "30 9 * * *", "Europe/Paris").await;
-    let t = digest::tick(&pool, &q.queue, at("2026-11-30T08:31:00Z"), "s")
-        .await
-        .unwrap();
-    assert_eq!(
-        t,
-        TickOutcome::Ran {
-            period: "2026-11-30T08:30Z".into(),
-            emails: 2
-        }
-    );
+    let t = tick(&pool, &q, "2026-11-30T08:31:00Z").await;
+    assert_eq!(t, ran("2026-11-30T08:30Z", 2));
 
     set_schedule(&pool, "every monday", "UTC").await;
     assert_eq!(
-        digest::tick(&pool, &q.queue, at("2026-11-30T09:00:00Z"), "s")
-            .await
-            .unwrap(),
+        tick(&pool, &q, "2026-11-30T09:00:00Z").await,
         TickOutcome::InvalidSchedule
     );
     sqlx::query("update settings set digest_cron = '* * * * *', digest_enabled = false")
@@ -348,9 +332,7 @@ async fn a_schedule_change_applies_at_the_next_tick(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(
-        digest::tick(&pool, &q.queue, at("2026-11-30T09:00:00Z"), "s")
-            .await
-            .unwrap(),
+        tick(&pool, &q, "2026-11-30T09:00:00Z").await,
         TickOutcome::Disabled
     );
 }
@@ -360,23 +342,11 @@ async fn after_downtime_a_missed_period_runs_once(pool: PgPool) {
     let q = TestQueue::new();
     fixture(&pool).await;
     set_schedule(&pool, "0 7 * * *", "UTC").await;
-    digest::tick(&pool, &q.queue, at("2026-11-25T07:00:10Z"), "s")
-        .await
-        .unwrap();
+    tick(&pool, &q, "2026-11-25T07:00:10Z").await;
     // Down from the 25th to the 30th at noon: five daily periods were missed; only the latest runs.
-    let t = digest::tick(&pool, &q.queue, at("2026-11-30T12:00:00Z"), "s")
-        .await
-        .unwrap();
-    assert_eq!(
-        t,
-        TickOutcome::Ran {
-            period: "2026-11-30T07:00Z".into(),
-            emails: 2
-        }
-    );
-    let t = digest::tick(&pool, &q.queue, at("2026-11-30T12:01:00Z"), "s")
-        .await
-        .unwrap();
+    let t = tick(&pool, &q, "2026-11-30T12:00:00Z").await;
+    assert_eq!(t, ran("2026-11-30T07:00Z", 2));
+    let t = tick(&pool, &q, "2026-11-30T12:01:00Z").await;
     assert_eq!(t, TickOutcome::AlreadyRun("2026-11-30T07:00Z".into()));
     let runs: Vec<String> =
         sqlx::query_scalar("select period_key from digest_runs order by period_key")

@@ -34,15 +34,7 @@ impl TestQueue {
 
     /// Deletes every key of the queue (Redis "lost" its jobs).
     pub fn flush(&self) {
-        let client = redis::Client::open(REDIS_URL).unwrap();
-        let mut conn = client.get_connection().unwrap();
-        let keys: Vec<String> = redis::cmd("KEYS")
-            .arg(format!("{}*", self.name))
-            .query(&mut conn)
-            .unwrap();
-        for key in keys {
-            let _: () = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
-        }
+        flicket_core::testing::delete_redis_keys(REDIS_URL, &self.name).unwrap();
     }
 
     /// Members of the dead set.

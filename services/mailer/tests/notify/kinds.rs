@@ -4,7 +4,8 @@ use flicket_core::Locale;
 use flicket_core::domain::{TicketId, UserId};
 use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox, OutboxKind};
+use flicket_core::repo::outbox::OutboxKind;
+use flicket_core::testing::insert_test_email;
 use sqlx::PgPool;
 
 use crate::helpers::*;
@@ -104,18 +105,12 @@ async fn every_kind_reaches_its_recipient_in_their_language(pool: PgPool) {
         };
         ids.push(outbox_row(&pool, key, Some(*recipient), ticket, message.clone()).await);
     }
-    let test_email = outbox::insert(
+    let test_email = insert_test_email(
         &pool,
-        &NewOutbox {
-            idempotency_key: "test_email:1".into(),
-            recipient_id: None,
-            recipient_email: Some("admin@example.test".into()),
-            ticket_id: None,
-            message: OutboxMessage::TestEmail {
-                requested_by: agent,
-                locale: Some(Locale::Fr),
-            },
-        },
+        "test_email:1",
+        "admin@example.test",
+        agent,
+        Some(Locale::Fr),
     )
     .await
     .unwrap()

@@ -32,6 +32,37 @@ async fn raw_row(
     .unwrap()
 }
 
+/// One raw outbox row: (key, kind, recipient, email, ticket, payload) and what the test expects of it.
+type Case<'a, K> = (
+    K,
+    &'a str,
+    Option<i64>,
+    Option<&'a str>,
+    Option<i64>,
+    Value,
+    &'a str,
+);
+
+/// Inserts the rows of `cases`, in order; returns their outbox ids.
+async fn raw_rows<K: AsRef<str>>(pool: &PgPool, cases: &[Case<'_, K>]) -> Vec<i64> {
+    let mut ids = vec![];
+    for (key, kind, recipient, email, ticket, payload, _) in cases {
+        ids.push(
+            raw_row(
+                pool,
+                key.as_ref(),
+                kind,
+                *recipient,
+                *email,
+                *ticket,
+                payload.clone(),
+            )
+            .await,
+        );
+    }
+    ids
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn rows_written_before_typed_payloads_are_still_delivered(pool: PgPool) {
     let w = world(&pool).await;
@@ -125,21 +156,7 @@ async fn rows_written_before_typed_payloads_are_still_delivered(pool: PgPool) {
             "These tickets that you created or are assigned to are not closed yet",
         ),
     ];
-    let mut ids = vec![];
-    for (key, kind, recipient, email, ticket, payload, _) in &cases {
-        ids.push(
-            raw_row(
-                &pool,
-                key,
-                kind,
-                *recipient,
-                *email,
-                *ticket,
-                payload.clone(),
-            )
-            .await,
-        );
-    }
+    let ids = raw_rows(&pool, &cases).await;
     let q = TestQueue::new();
     let mailer = RunningMailer::start(&pool, options(&q.name)).await;
     for id in &ids {
@@ -223,21 +240,7 @@ async fn a_payload_that_cannot_be_read_fails_for_good_with_its_reason(pool: PgPo
     ];
     let q = TestQueue::new();
     let mailer = RunningMailer::start(&pool, options(&q.name)).await;
-    let mut ids = vec![];
-    for (key, kind, recipient, email, ticket, payload, _) in &cases {
-        ids.push(
-            raw_row(
-                &pool,
-                key,
-                kind,
-                *recipient,
-                *email,
-                *ticket,
-                payload.clone(),
-            )
-            .await,
-        );
-    }
+    let ids = raw_rows(&pool, &cases).await;
     let good = reply_for(&pool, &w, w.customer, "After the bad ones").await;
     for id in ids.iter().chain([&good]) {
         push(&q.queue, *id).await;

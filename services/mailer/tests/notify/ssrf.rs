@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flicket_core::domain::UserId;
-use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox};
+use flicket_core::testing::insert_test_email;
 use sqlx::PgPool;
 
 use crate::helpers::*;
@@ -39,22 +38,11 @@ async fn store_host(pool: &PgPool, host: &str, port: u16) {
 
 /// A test email (as the settings page queues it); returns its outbox id.
 async fn test_email(pool: &PgPool, n: usize) -> i64 {
-    outbox::insert(
-        pool,
-        &NewOutbox {
-            idempotency_key: format!("test_email:ssrf-{n}"),
-            recipient_id: None,
-            recipient_email: Some("admin@example.test".into()),
-            ticket_id: None,
-            message: OutboxMessage::TestEmail {
-                requested_by: UserId(1),
-                locale: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap()
+    let key = format!("test_email:ssrf-{n}");
+    insert_test_email(pool, &key, "admin@example.test", UserId(1), None)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]

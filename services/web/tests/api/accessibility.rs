@@ -53,9 +53,7 @@ async fn check_pages(b: &Browser, app: &TicketApp, paths: &[String], found: &mut
 }
 
 async fn sign_in(b: &Browser, username: &str) {
-    b.fill("#username", username).await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/login'] button[type=submit]").await;
+    b.submit_login(username, PASSWORD).await;
     b.wait_path("/").await;
 }
 

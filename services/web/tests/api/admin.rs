@@ -64,51 +64,24 @@ async fn an_admin_creates_an_account_that_can_sign_in(pool: PgPool) {
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn account_creation_refuses_taken_names_and_weak_passwords(pool: PgPool) {
     let admin = admin_app(&pool).await;
-    let refused = |resp: reqwest::Response, text: &'static str| async move {
+    let mut mismatch = new_user("grace", "compilers are fun");
+    mismatch[6] = ("password_confirm", "compilers are fun!");
+    let mut bad = new_user("x\0y", "compilers are fun");
+    bad[1] = ("name", "");
+    let cases = [
+        (new_user("grace", "password123"), "most common passwords"),
+        (new_user("grace", "short"), "10 to 128"),
+        (new_user("grace", "grace-is-my-name"), "must not contain"),
+        (mismatch, "different"),
+        (new_user("ROOT", "compilers are fun"), "already taken"),
+        (bad, "Control characters"),
+    ];
+    for (fields, text) in cases {
+        let resp = post(&admin, "/admin/users", &fields).await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let body = resp.text().await.unwrap();
         assert!(body.contains(text), "{text}: {body}");
-    };
-    refused(
-        post(&admin, "/admin/users", &new_user("grace", "password123")).await,
-        "most common passwords",
-    )
-    .await;
-    refused(
-        post(&admin, "/admin/users", &new_user("grace", "short")).await,
-        "10 to 128",
-    )
-    .await;
-    refused(
-        post(
-            &admin,
-            "/admin/users",
-            &new_user("grace", "grace-is-my-name"),
-        )
-        .await,
-        "must not contain",
-    )
-    .await;
-    let mut mismatch = new_user("grace", "compilers are fun");
-    mismatch[6] = ("password_confirm", "compilers are fun!");
-    refused(post(&admin, "/admin/users", &mismatch).await, "different").await;
-    refused(
-        post(
-            &admin,
-            "/admin/users",
-            &new_user("ROOT", "compilers are fun"),
-        )
-        .await,
-        "already taken",
-    )
-    .await;
-    let mut bad = new_user("x\0y", "compilers are fun");
-    bad[1] = ("name", "");
-    refused(
-        post(&admin, "/admin/users", &bad).await,
-        "Control characters",
-    )
-    .await;
+    }
     let users: i64 = sqlx::query_scalar("select count(*) from users")
         .fetch_one(&pool)
         .await
@@ -172,23 +145,12 @@ async fn disabling_ends_sessions_and_enabling_restores_access(pool: PgPool) {
         "signed out at once"
     );
     assert_eq!(
-        spawn_app(pool.clone())
-            .await
-            .login("ada", PASSWORD)
-            .await
-            .status(),
+        new_client_login(&pool, "ada").await,
         StatusCode::UNAUTHORIZED
     );
 
     post(&admin, &format!("/admin/users/{id}/enable"), &[]).await;
-    assert_eq!(
-        spawn_app(pool.clone())
-            .await
-            .login("ada", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(new_client_login(&pool, "ada").await, StatusCode::SEE_OTHER);
     assert_eq!(audit_count(&pool, "user.disable").await, 1);
     assert_eq!(audit_count(&pool, "user.enable").await, 1);
 }
@@ -361,12 +323,5 @@ async fn admins_send_reset_links_but_never_set_or_see_passwords(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(kind, "password_reset");
-    assert_eq!(
-        spawn_app(pool.clone())
-            .await
-            .login("ada", PASSWORD)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(new_client_login(&pool, "ada").await, StatusCode::SEE_OTHER);
 }

@@ -16,9 +16,7 @@ async fn an_admin_creates_a_person_who_signs_in_switches_to_french_and_changes_p
     let b = Browser::start().await;
 
     b.goto(&app.url("/login")).await;
-    b.fill("#username", "root").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/login'] button[type=submit]").await;
+    b.submit_login("root", PASSWORD).await;
     b.wait_text("main h1", "Dashboard").await;
 
     b.click("a[href='/admin']").await;
@@ -40,9 +38,7 @@ async fn an_admin_creates_a_person_who_signs_in_switches_to_french_and_changes_p
     b.click("form[action='/logout'] button").await;
     b.wait_path("/login").await;
 
-    b.fill("#username", "grace").await;
-    b.fill("#password", "first password, set by root").await;
-    b.click("form[action='/login'] button[type=submit]").await;
+    b.submit_login("grace", "first password, set by root").await;
     b.wait_text("main h1", "Dashboard").await;
 
     b.goto(&app.url("/account")).await;

@@ -118,3 +118,31 @@ pub async fn is_admin(pool: &PgPool, id: UserId) -> bool {
     .await
     .unwrap()
 }
+
+/// The settings form's fields (without the tick boxes, which each test adds when it wants them on).
+pub fn settings_fields<'a>(
+    title: &'a str,
+    smtp_host: &'a str,
+    smtp_port: &'a str,
+    smtp_username: &'a str,
+    smtp_password: &'a str,
+) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("application_title", title),
+        ("base_url", "https://help.example.com/"),
+        ("page_size", "25"),
+        ("allowed_extensions", "pdf, png, txt"),
+        ("max_upload_bytes", "2097152"),
+        ("max_request_bytes", "30000000"),
+        ("max_uploads_per_post", "5"),
+        ("csv_limit", "500"),
+        ("smtp_host", smtp_host),
+        ("smtp_port", smtp_port),
+        ("smtp_tls", "starttls"),
+        ("smtp_username", smtp_username),
+        ("smtp_password", smtp_password),
+        ("mail_from", "help@example.com"),
+        ("digest_cron", "0 7 * * Mon"),
+        ("digest_timezone", "Europe/Paris"),
+    ]
+}

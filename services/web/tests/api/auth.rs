@@ -179,16 +179,15 @@ async fn repeated_failures_are_rate_limited_whether_or_not_the_account_exists(po
                 StatusCode::UNAUTHORIZED
             );
         }
-        let limited = app.login(name, PASSWORD).await;
-        assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS, "{name}");
-        assert!(
-            limited
-                .text()
-                .await
-                .unwrap()
-                .contains("Too many sign-in attempts")
-        );
+        let (status, text) = answer(app.login(name, PASSWORD).await).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{name}");
+        assert!(text.contains("Too many sign-in attempts"));
     }
+}
+
+/// A response's status and text.
+async fn answer(resp: reqwest::Response) -> (StatusCode, String) {
+    (resp.status(), resp.text().await.unwrap())
 }
 
 /// Asks `path` (`/api/v1/tokens` or `/flicket-api/tokens`) for a token with HTTP Basic credentials.
@@ -202,6 +201,14 @@ async fn basic_sign_in(app: &TestApp, path: &str, login: &str, password: &str) -
         .status()
 }
 
+/// A sign-in guess at the form (`None`) or at a token endpoint (`Some(path)`), with its answer's status.
+async fn guess(app: &TestApp, front: Option<&str>, login: &str, password: &str) -> StatusCode {
+    match front {
+        None => app.login(login, password).await.status(),
+        Some(path) => basic_sign_in(app, path, login, password).await,
+    }
+}
+
 /// One counter per account, however it is named (user name, email, any case) and wherever the guess is made (the
 /// form, `/api/v1/tokens`, `/flicket-api/tokens`): ten guesses in all, not ten per spelling and per front end. A name
 /// that matches no account is counted under the text typed, also across front ends.
@@ -211,75 +218,56 @@ async fn the_sign_in_limit_is_per_account_across_names_and_front_ends(pool: PgPo
     create_user(&pool, "bob", false, Locale::En).await;
     let app = spawn_app(pool.clone()).await;
     let (v1, compat) = ("/api/v1/tokens", "/flicket-api/tokens");
+    let guesses = [
+        (None, "ada"),
+        (Some(v1), "ADA@example.com"),
+        (Some(compat), "ada@example.com"),
+    ];
     for _ in 0..3 {
-        assert_eq!(
-            app.login("ada", "wrong password").await.status(),
-            StatusCode::UNAUTHORIZED
-        );
-        assert_eq!(
-            basic_sign_in(&app, v1, "ADA@example.com", "wrong password").await,
-            StatusCode::UNAUTHORIZED
-        );
-        assert_eq!(
-            basic_sign_in(&app, compat, "ada@example.com", "wrong password").await,
-            StatusCode::UNAUTHORIZED
-        );
+        for (front, login) in guesses {
+            assert_eq!(
+                guess(&app, front, login, "wrong password").await,
+                StatusCode::UNAUTHORIZED
+            );
+        }
     }
     assert_eq!(
-        app.login("Ada@Example.com", "wrong password")
-            .await
-            .status(),
+        guess(&app, None, "Ada@Example.com", "wrong password").await,
         StatusCode::UNAUTHORIZED,
         "the tenth guess"
     );
-    let limited = app.login("ada", PASSWORD).await;
-    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(
-        limited
-            .text()
-            .await
-            .unwrap()
-            .contains("Too many sign-in attempts")
-    );
+    let (status, text) = answer(app.login("ada", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(text.contains("Too many sign-in attempts"));
     for login in ["ada", "ada@example.com"] {
-        assert_eq!(
-            basic_sign_in(&app, v1, login, PASSWORD).await,
-            StatusCode::TOO_MANY_REQUESTS
-        );
-        assert_eq!(
-            basic_sign_in(&app, compat, login, PASSWORD).await,
-            StatusCode::TOO_MANY_REQUESTS
-        );
+        for front in [v1, compat] {
+            assert_eq!(
+                guess(&app, Some(front), login, PASSWORD).await,
+                StatusCode::TOO_MANY_REQUESTS
+            );
+        }
     }
     assert_eq!(
-        spawn_app(pool.clone())
-            .await
-            .login("bob@example.com", PASSWORD)
-            .await
-            .status(),
+        new_client_login(&pool, "bob@example.com").await,
         StatusCode::SEE_OTHER,
         "another account is not held back"
     );
 
     // An unknown name: the form and the APIs add up under what was typed.
     for _ in 0..5 {
+        for (front, login) in [(None, "ghost"), (Some(v1), "GHOST")] {
+            assert_eq!(
+                guess(&app, front, login, "wrong password").await,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+    }
+    for front in [None, Some(compat)] {
         assert_eq!(
-            app.login("ghost", "wrong password").await.status(),
-            StatusCode::UNAUTHORIZED
-        );
-        assert_eq!(
-            basic_sign_in(&app, v1, "GHOST", "wrong password").await,
-            StatusCode::UNAUTHORIZED
+            guess(&app, front, "ghost", "wrong password").await,
+            StatusCode::TOO_MANY_REQUESTS
         );
     }
-    assert_eq!(
-        app.login("ghost", "wrong password").await.status(),
-        StatusCode::TOO_MANY_REQUESTS
-    );
-    assert_eq!(
-        basic_sign_in(&app, compat, "ghost", "wrong password").await,
-        StatusCode::TOO_MANY_REQUESTS
-    );
 }
 
 /// Signs in as ada with this `X-Forwarded-For`.

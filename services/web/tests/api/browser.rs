@@ -93,6 +93,14 @@ impl Browser {
         el.send_keys(text).await.unwrap();
     }
 
+    /// Fills in the sign-in form on the current page and sends it.
+    pub async fn submit_login(&self, username: &str, password: &str) {
+        self.fill("#username", username).await;
+        self.fill("#password", password).await;
+        self.click("form[action='/login'] button[type=submit]")
+            .await;
+    }
+
     pub async fn click(&self, css: &str) {
         self.client
             .wait()

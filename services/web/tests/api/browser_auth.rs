@@ -15,9 +15,7 @@ async fn a_person_signs_in_switches_to_french_and_signs_out(pool: PgPool) {
     b.goto(&app.url("/")).await;
     b.wait_path("/login").await; // anonymous visitors land on the sign-in page
 
-    b.fill("#username", "ada").await;
-    b.fill("#password", "not my password").await;
-    b.click("form[action='/login'] button[type=submit]").await;
+    b.submit_login("ada", "not my password").await;
     b.wait_text("#login-error", "Invalid user name, email or password.")
         .await;
 

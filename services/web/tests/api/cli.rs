@@ -3,6 +3,7 @@
 use std::process::Command;
 
 use flicket_core::Locale;
+use flicket_core::repo::fixtures;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -173,12 +174,7 @@ async fn import_reports_every_entry_and_never_duplicates(pool: PgPool) {
 async fn recount_repairs_the_stored_counters(pool: PgPool) {
     let ada = create_user(&pool, "ada", false, Locale::En).await;
     let ticket = insert_ticket(&pool, ada, None).await;
-    sqlx::query("update tickets set assignee_id = $1 where ticket_id = $2")
-        .bind(ada.0)
-        .bind(ticket)
-        .execute(&pool)
-        .await
-        .unwrap();
+    fixtures::assign(&pool, ticket, ada.0).await.unwrap();
     sqlx::query("update users set total_posts = 7, total_assigned = 0")
         .execute(&pool)
         .await

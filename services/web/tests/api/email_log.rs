@@ -2,10 +2,9 @@
 
 use flicket_core::Locale;
 use flicket_core::domain::UserId;
-use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::repo::deliveries;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox};
+use flicket_core::testing::insert_test_email;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -13,22 +12,10 @@ use crate::helpers::*;
 
 /// An outbox row whose delivery failed for good; returns (outbox id, ledger id).
 async fn failed_delivery(pool: &PgPool) -> (i64, i64) {
-    let id = outbox::insert(
-        pool,
-        &NewOutbox {
-            idempotency_key: "test_email:log".into(),
-            recipient_id: None,
-            recipient_email: Some("ops@example.test".into()),
-            ticket_id: None,
-            message: OutboxMessage::TestEmail {
-                requested_by: UserId(1),
-                locale: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let id = insert_test_email(pool, "test_email:log", "ops@example.test", UserId(1), None)
+        .await
+        .unwrap()
+        .unwrap();
     let mut conn = pool.acquire().await.unwrap();
     deliveries::claim(
         &mut conn,

@@ -9,8 +9,9 @@ use futures::StreamExt;
 use reqwest::StatusCode;
 use sqlx::{Connection, PgPool};
 
+use crate::admin_support::settings_fields;
 use crate::helpers::*;
-use crate::rest_tickets::token_for;
+use crate::rest_tickets::{get, token_for};
 use crate::tickets_support::*;
 
 fn config(database_url: &str, nats_url: &str, uploads: &std::path::Path) -> Config {
@@ -54,24 +55,7 @@ async fn wait_status(app: &TestApp, path: &str, expected: StatusCode) {
 }
 
 fn settings_form(title: &str) -> Vec<(&str, &str)> {
-    vec![
-        ("application_title", title),
-        ("base_url", "https://help.example.com/"),
-        ("page_size", "25"),
-        ("allowed_extensions", "pdf, png, txt"),
-        ("max_upload_bytes", "2097152"),
-        ("max_request_bytes", "30000000"),
-        ("max_uploads_per_post", "5"),
-        ("csv_limit", "500"),
-        ("smtp_host", "93.184.216.34"),
-        ("smtp_port", "587"),
-        ("smtp_tls", "starttls"),
-        ("smtp_username", ""),
-        ("smtp_password", ""),
-        ("mail_from", "help@example.com"),
-        ("digest_cron", "0 7 * * Mon"),
-        ("digest_timezone", "Europe/Paris"),
-    ]
+    settings_fields(title, "93.184.216.34", "587", "", "")
 }
 
 async fn count(pool: &PgPool, sql: &'static str, text: &str) -> i64 {
@@ -183,23 +167,11 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
         status_of(&app, "/tickets").await,
         StatusCode::SERVICE_UNAVAILABLE
     );
-    let api = app
-        .client
-        .get(app.url("/api/v1/tickets"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
+    let api = get(&app, "/api/v1/tickets", &bearer).await;
     assert_eq!(api.status(), StatusCode::SERVICE_UNAVAILABLE);
     let body: serde_json::Value = api.json().await.unwrap();
     assert_eq!(body["error"], "Service Unavailable", "{body}");
-    let compat = app
-        .client
-        .get(app.url("/flicket-api/tickets/"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
+    let compat = get(&app, "/flicket-api/tickets/", &bearer).await;
     assert_eq!(compat.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     // Back: the same process becomes ready, the same session and token work, and the reply can be sent again.
@@ -210,13 +182,7 @@ async fn postgres_restarting_under_a_request_gives_503_writes_nothing_half_and_t
         .unwrap();
     wait_status(&app, "/readyz", StatusCode::OK).await;
     assert_eq!(status_of(&app, "/tickets").await, StatusCode::OK);
-    let api = app
-        .client
-        .get(app.url("/api/v1/tickets"))
-        .bearer_auth(&bearer)
-        .send()
-        .await
-        .unwrap();
+    let api = get(&app, "/api/v1/tickets", &bearer).await;
     assert_eq!(api.status(), StatusCode::OK);
     let resp = app
         .post_multi(

@@ -145,6 +145,15 @@ impl TestApp {
     }
 }
 
+/// Signs in with `PASSWORD` from a new client of a new app on `pool`; returns the answer's status.
+pub async fn new_client_login(pool: &PgPool, username: &str) -> reqwest::StatusCode {
+    spawn_app(pool.clone())
+        .await
+        .login(username, PASSWORD)
+        .await
+        .status()
+}
+
 pub fn csrf_from(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("page has a CSRF field") + marker.len();

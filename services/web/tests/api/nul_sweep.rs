@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use sqlx::PgPool;
 
 use crate::helpers::*;
+use crate::rest_tickets::token_for;
 use crate::tickets_support::*;
 
 /// A route of a router: method and path template (`/tickets/{id}`).
@@ -106,9 +107,8 @@ async fn fixtures(pool: &PgPool, admin: &TestApp) -> Ids {
         .await
         .0;
     let resp = admin
-        .post_multi(
-            &format!("/tickets/{ticket}/replies"),
-            &format!("/tickets/{ticket}"),
+        .post_reply(
+            flicket_core::domain::TicketId(ticket),
             reply_form("A reply with a file.").file(b"notes.txt", b"notes\n"),
         )
         .await;
@@ -364,20 +364,7 @@ async fn a_nul_in_any_field_of_any_route_never_gets_a_server_error(pool: PgPool)
     // Pages and Flicket's API: a NUL in each path parameter, then in each query parameter (those of the page's
     // links and GET forms, and the usual ones), then in each field of each form that posts to the route.
     let token = admin.csrf("/").await;
-    let api_token = {
-        let resp = admin
-            .client
-            .post(admin.url("/api/v1/tokens"))
-            .basic_auth("boss", Some(PASSWORD))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::CREATED);
-        resp.json::<Value>().await.unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let api_token = token_for(&admin, "boss").await;
     for f in forms.iter().filter(|f| f.method == "GET") {
         let path = f.action.split('?').next().unwrap_or_default().to_owned();
         let entry = queries.entry(path).or_default();

@@ -3,44 +3,23 @@
 use std::time::Duration;
 
 use flicket_core::domain::UserId;
-use flicket_core::outbox_message::OutboxMessage;
 use flicket_core::queue::EmailQueue;
 use flicket_core::repo::fixtures;
-use flicket_core::repo::outbox::{self, NewOutbox};
+use flicket_core::testing::insert_test_email;
 use flicket_web::relay::Relay;
 use sqlx::PgPool;
 
 use crate::helpers::*;
 
 async fn test_email_row(pool: &PgPool, key: &str) -> i64 {
-    outbox::insert(
-        pool,
-        &NewOutbox {
-            idempotency_key: key.to_owned(),
-            recipient_id: None,
-            recipient_email: Some("admin@example.test".into()),
-            ticket_id: None,
-            message: OutboxMessage::TestEmail {
-                requested_by: UserId(1),
-                locale: None,
-            },
-        },
-    )
-    .await
-    .unwrap()
-    .unwrap()
+    insert_test_email(pool, key, "admin@example.test", UserId(1), None)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 fn delete_queue(name: &str) {
-    let client = redis::Client::open("redis://127.0.0.1:6379/0").unwrap();
-    let mut conn = client.get_connection().unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{name}*"))
-        .query(&mut conn)
-        .unwrap();
-    for key in keys {
-        let _: () = redis::cmd("DEL").arg(key).query(&mut conn).unwrap();
-    }
+    flicket_core::testing::delete_redis_keys("redis://127.0.0.1:6379/0", name).unwrap();
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]

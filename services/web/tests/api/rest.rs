@@ -6,29 +6,12 @@ use serde_json::Value;
 use sqlx::PgPool;
 
 use crate::helpers::*;
+use crate::rest_tickets::{get, token_for};
 
 async fn token(app: &TestApp, user: &str, password: &str) -> reqwest::Response {
     app.client
         .post(app.url("/api/v1/tokens"))
         .basic_auth(user, Some(password))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn token_for(app: &TestApp, user: &str) -> String {
-    let resp = token(app, user, PASSWORD).await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    resp.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn get(app: &TestApp, path: &str, bearer: &str) -> reqwest::Response {
-    app.client
-        .get(app.url(path))
-        .bearer_auth(bearer)
         .send()
         .await
         .unwrap()

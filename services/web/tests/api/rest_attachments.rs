@@ -12,18 +12,11 @@ use crate::tickets_support::*;
 
 /// The stored rows of a ticket's attachments: (original name, stored name, size, post).
 async fn rows(pool: &PgPool, id: TicketId) -> Vec<(String, String, i64, Option<i64>)> {
-    sqlx::query_as(
-        "select original_name, stored_name, size_bytes, post_id from attachments
-         where ticket_id = $1 order by created_at, original_name",
-    )
-    .bind(id.0)
-    .fetch_all(pool)
-    .await
-    .unwrap()
-}
-
-fn is_random_name(name: &str) -> bool {
-    name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
+    attachment_rows(pool, id)
+        .await
+        .into_iter()
+        .map(|(_, original, stored, size, post)| (original, stored, size, post))
+        .collect()
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]

@@ -1,6 +1,5 @@
 //! Raising, replying to, editing and reading tickets through the pages.
 
-use flicket_core::domain::TicketId;
 use flicket_core::tickets::ops::{self};
 use reqwest::StatusCode;
 use sqlx::PgPool;
@@ -17,23 +16,14 @@ async fn a_new_ticket_is_open_followed_by_its_creator_and_remembers_the_category
     let form = b.get_text("/tickets/new").await;
     assert!(form.contains("Create a ticket") && form.contains("for=\"title\""));
     let resp = b
-        .post_multi(
-            "/tickets",
-            "/tickets/new",
-            ticket_form_with(
-                "Printer on fire",
-                "It **really** is on fire.",
-                &[("category_id", "3")],
-            ),
-        )
+        .post_ticket(ticket_form_with(
+            "Printer on fire",
+            "It **really** is on fire.",
+            &[("category_id", "3")],
+        ))
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let id = TicketId(
-        location(&resp)
-            .trim_start_matches("/tickets/")
-            .parse()
-            .unwrap(),
-    );
+    let id = ticket_of(&resp);
 
     assert_eq!(status_kind(&pool, id).await, "open");
     assert_eq!(subscriber_ids(&pool, id).await, vec![ada.0]);
@@ -131,20 +121,14 @@ async fn bad_ticket_input_shows_the_form_again_and_never_a_server_error(pool: Pg
         ),
     ];
     for (i, (form, message)) in cases.into_iter().enumerate() {
-        let resp = b.post_multi("/tickets", "/tickets/new", form).await;
+        let resp = b.post_ticket(form).await;
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "case {i}");
         let body = resp.text().await.unwrap();
         assert!(body.contains(message), "case {i}: {message}");
         assert!(body.contains("id=\"form-error\""), "case {i}");
     }
     // What was typed is kept.
-    let resp = b
-        .post_multi(
-            "/tickets",
-            "/tickets/new",
-            ticket_form("ab", "Keep <this> text"),
-        )
-        .await;
+    let resp = b.post_ticket(ticket_form("ab", "Keep <this> text")).await;
     assert!(
         resp.text()
             .await
@@ -156,11 +140,7 @@ async fn bad_ticket_input_shows_the_form_again_and_never_a_server_error(pool: Pg
     let mut form = Multi::new();
     form.raw_text("title", b"Bad \xff\xfe title");
     let resp = b
-        .post_multi(
-            "/tickets",
-            "/tickets/new",
-            form.text("content", "Long enough body"),
-        )
+        .post_ticket(form.text("content", "Long enough body"))
         .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
@@ -213,20 +193,9 @@ async fn a_reply_changes_status_and_priority_subscribes_the_replier_and_notifies
             ("action", "reply"),
         ],
     );
-    let resp = b
-        .post_multi(
-            &format!("/tickets/{id}/replies"),
-            &format!("/tickets/{id}"),
-            form,
-        )
-        .await;
+    let resp = b.post_reply(id, form).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let post_id = scalar_i64(
-        &pool,
-        "select max(post_id) from posts where ticket_id = $1",
-        id.0,
-    )
-    .await;
+    let post_id = last_post(&pool, id).await;
     assert_eq!(location(&resp), format!("/posts/{post_id}"));
 
     assert_eq!(status_kind(&pool, id).await, "in_work");
@@ -279,25 +248,13 @@ async fn a_reply_to_a_closed_ticket_reopens_it_and_closed_is_not_a_reply_status(
     let b = signed_in(&t, "bob").await;
 
     let form = reply_form_with("Still broken.", &[("status_id", "2")]);
-    let resp = b
-        .post_multi(
-            &format!("/tickets/{id}/replies"),
-            &format!("/tickets/{id}"),
-            form,
-        )
-        .await;
+    let resp = b.post_reply(id, form).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(resp.text().await.unwrap().contains("other than Closed"));
 
     let page = b.get_text(&format!("/tickets/{id}")).await;
     assert!(page.contains("This ticket is closed. A reply reopens it."));
-    let resp = b
-        .post_multi(
-            &format!("/tickets/{id}/replies"),
-            &format!("/tickets/{id}"),
-            reply_form("Still broken!"),
-        )
-        .await;
+    let resp = b.post_reply(id, reply_form("Still broken!")).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_kind(&pool, id).await, "open");
     let kinds = activity_kinds(&pool, id).await;
@@ -320,23 +277,9 @@ async fn reply_and_close_is_only_for_those_who_may_close(pool: PgPool) {
     let page = b.get_text(&format!("/tickets/{id}")).await;
     assert!(!page.contains("reply-close-button"), "not offered to bob");
     let form = reply_form_with("Closing it myself", &[("action", "reply_close")]);
-    let resp = b
-        .post_multi(
-            &format!("/tickets/{id}/replies"),
-            &format!("/tickets/{id}"),
-            form,
-        )
-        .await;
+    let resp = b.post_reply(id, form).await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
-    assert_eq!(
-        scalar_i64(
-            &pool,
-            "select count(*) from posts where ticket_id = $1",
-            id.0
-        )
-        .await,
-        0
-    );
+    assert_eq!(ticket_rows(&pool, "posts", id).await, 0);
     assert_eq!(status_kind(&pool, id).await, "open");
 
     let a = signed_in(&t, "ada").await;
@@ -352,13 +295,7 @@ async fn reply_and_close_is_only_for_those_who_may_close(pool: PgPool) {
             .contains("reply-close-button")
     );
     let form = reply_form_with("Done, closing.", &[("action", "reply_close")]);
-    let resp = a
-        .post_multi(
-            &format!("/tickets/{id}/replies"),
-            &format!("/tickets/{id}"),
-            form,
-        )
-        .await;
+    let resp = a.post_reply(id, form).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(status_kind(&pool, id).await, "closed");
     let kinds: Vec<String> = outbox_rows(&pool, id)

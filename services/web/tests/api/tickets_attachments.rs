@@ -10,18 +10,11 @@ use crate::tickets_support::*;
 
 /// The stored rows of a ticket's attachments: (id, original name, stored name, size).
 async fn rows(pool: &PgPool, id: TicketId) -> Vec<(uuid::Uuid, String, String, i64)> {
-    sqlx::query_as(
-        "select attachment_id, original_name, stored_name, size_bytes from attachments
-         where ticket_id = $1 order by created_at, original_name",
-    )
-    .bind(id.0)
-    .fetch_all(pool)
-    .await
-    .unwrap()
-}
-
-fn is_random_name(name: &str) -> bool {
-    name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
+    attachment_rows(pool, id)
+        .await
+        .into_iter()
+        .map(|(id, original, stored, size, _)| (id, original, stored, size))
+        .collect()
 }
 
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
@@ -43,15 +36,10 @@ async fn hostile_file_names_are_only_harmless_metadata(pool: PgPool) {
     ];
     for (raw, expected) in accepted {
         let form = ticket_form("Hostile name", "A file with a hostile name").file(raw, b"content");
-        let resp = a.post_multi("/tickets", "/tickets/new", form).await;
+        let resp = a.post_ticket(form).await;
         let shown = String::from_utf8_lossy(raw).into_owned();
         assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{shown}");
-        let id = TicketId(
-            location(&resp)
-                .trim_start_matches("/tickets/")
-                .parse()
-                .unwrap(),
-        );
+        let id = ticket_of(&resp);
         let stored = rows(&pool, id).await;
         assert_eq!(stored.len(), 1, "{shown}");
         let (_, original, stored_name, size) = &stored[0];
@@ -88,7 +76,7 @@ async fn hostile_file_names_are_only_harmless_metadata(pool: PgPool) {
     ];
     for (raw, message) in refused {
         let form = ticket_form("Refused name", "A file that is refused").file(raw, b"content");
-        let resp = a.post_multi("/tickets", "/tickets/new", form).await;
+        let resp = a.post_ticket(form).await;
         let shown = String::from_utf8_lossy(raw).into_owned();
         assert!(
             resp.status().is_client_error() || resp.status() == StatusCode::SEE_OTHER,
@@ -118,11 +106,7 @@ async fn hostile_file_names_are_only_harmless_metadata(pool: PgPool) {
 
     // An empty file input (what browsers send when nothing is chosen) is simply no attachment.
     let resp = a
-        .post_multi(
-            "/tickets",
-            "/tickets/new",
-            ticket_form("No file", "Nothing chosen").file(b"", b""),
-        )
+        .post_ticket(ticket_form("No file", "Nothing chosen").file(b"", b""))
         .await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     let id = scalar_i64(&pool, "select max(ticket_id) from tickets where $1 = $1", 0).await;
@@ -148,7 +132,7 @@ async fn sizes_are_limited_while_streaming_with_a_clear_message(pool: PgPool) {
     let a = signed_in(&t, "ada").await;
 
     let form = ticket_form("Too big", "One file over the limit").file(b"big.txt", &[b'x'; 1025]);
-    let resp = a.post_multi("/tickets", "/tickets/new", form).await;
+    let resp = a.post_ticket(form).await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let page = resp.text().await.unwrap();
     assert!(
@@ -164,7 +148,7 @@ async fn sizes_are_limited_while_streaming_with_a_clear_message(pool: PgPool) {
         .file(b"a.txt", &[b'a'; 800])
         .file(b"b.txt", &[b'b'; 800])
         .file(b"c.txt", &[b'c'; 800]);
-    let resp = a.post_multi("/tickets", "/tickets/new", form).await;
+    let resp = a.post_ticket(form).await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(
         resp.text()
@@ -178,7 +162,7 @@ async fn sizes_are_limited_while_streaming_with_a_clear_message(pool: PgPool) {
         .file(b"b.txt", b"b")
         .file(b"c.txt", b"c")
         .file(b"d.txt", b"d");
-    let resp = a.post_multi("/tickets", "/tickets/new", form).await;
+    let resp = a.post_ticket(form).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         resp.text()
@@ -189,7 +173,7 @@ async fn sizes_are_limited_while_streaming_with_a_clear_message(pool: PgPool) {
 
     // A body far over the limit is refused without reading it all (the answer comes, nothing is kept).
     let form = ticket_form("Huge", "A large file").file(b"huge.txt", &vec![b'h'; 1024 * 1024]);
-    let resp = a.post_multi("/tickets", "/tickets/new", form).await;
+    let resp = a.post_ticket(form).await;
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     assert_eq!(
@@ -207,12 +191,7 @@ async fn sizes_are_limited_while_streaming_with_a_clear_message(pool: PgPool) {
     let form = ticket_form("Fits", "Two files within limits")
         .file(b"a.txt", &[b'a'; 1024])
         .file(b"b.TXT", &[b'b'; 1000]);
-    assert_eq!(
-        a.post_multi("/tickets", "/tickets/new", form)
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(a.post_ticket(form).await.status(), StatusCode::SEE_OTHER);
     assert_eq!(t.stored_files().len(), 2);
     let hint = a.get_text("/tickets/new").await;
     assert!(
@@ -229,12 +208,7 @@ async fn downloads_need_a_signed_in_user_and_arrive_as_sandboxed_attachments(poo
     let a = signed_in(&t, "ada").await;
     let pdf = b"%PDF-1.4 pretend".to_vec();
     let form = ticket_form("Report", "See the report").file("Rapport d’été.pdf".as_bytes(), &pdf);
-    let id = TicketId(
-        location(&a.post_multi("/tickets", "/tickets/new", form).await)
-            .trim_start_matches("/tickets/")
-            .parse()
-            .unwrap(),
-    );
+    let id = ticket_of(&a.post_ticket(form).await);
     let (attachment, _, stored, _) = rows(&pool, id).await.remove(0);
     let url = format!("/attachments/{attachment}");
     let page = a.get_text(&format!("/tickets/{id}")).await;
@@ -279,12 +253,7 @@ async fn downloads_need_a_signed_in_user_and_arrive_as_sandboxed_attachments(poo
     let form = ticket_form("Markup", "Some markup files")
         .file(b"x.svg", svg)
         .file(b"x.html", b"<script>alert(1)</script>");
-    let id = TicketId(
-        location(&a.post_multi("/tickets", "/tickets/new", form).await)
-            .trim_start_matches("/tickets/")
-            .parse()
-            .unwrap(),
-    );
+    let id = ticket_of(&a.post_ticket(form).await);
     for (attachment, name, _, _) in rows(&pool, id).await {
         let resp = b.get(&format!("/attachments/{attachment}")).await;
         let h = resp.headers();
@@ -336,24 +305,10 @@ async fn attachments_can_be_removed_while_editing(pool: PgPool) {
     let form = ticket_form("Two files", "Has two files")
         .file(b"keep.txt", b"keep")
         .file(b"drop.txt", b"drop");
-    let id = TicketId(
-        location(&a.post_multi("/tickets", "/tickets/new", form).await)
-            .trim_start_matches("/tickets/")
-            .parse()
-            .unwrap(),
-    );
-    let other = TicketId(
-        location(
-            &a.post_multi(
-                "/tickets",
-                "/tickets/new",
-                ticket_form("Other", "Other file").file(b"o.txt", b"o"),
-            )
+    let id = ticket_of(&a.post_ticket(form).await);
+    let other = ticket_of(
+        &a.post_ticket(ticket_form("Other", "Other file").file(b"o.txt", b"o"))
             .await,
-        )
-        .trim_start_matches("/tickets/")
-        .parse()
-        .unwrap(),
     );
     let before = rows(&pool, id).await;
     let drop = before

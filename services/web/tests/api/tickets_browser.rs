@@ -20,9 +20,7 @@ async fn a_person_runs_a_ticket_from_creation_to_reopening(pool: PgPool) {
     let b = Browser::start().await;
 
     b.goto(&t.url("/login")).await;
-    b.fill("#username", "ada").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/login'] button[type=submit]").await;
+    b.submit_login("ada", PASSWORD).await;
     b.wait_text("main h1", "Dashboard").await;
 
     // Create, with a file and a body that tries to run script.
@@ -135,9 +133,7 @@ async fn multipart_forms_carry_their_token_in_the_body_not_in_the_url(pool: PgPo
     std::fs::write(&attachment, "attached\n").unwrap();
     let b = Browser::start().await;
     b.goto(&t.url("/login")).await;
-    b.fill("#username", "ada").await;
-    b.fill("#password", PASSWORD).await;
-    b.click("form[action='/login'] button[type=submit]").await;
+    b.submit_login("ada", PASSWORD).await;
     b.wait_text("main h1", "Dashboard").await;
 
     let no_token = |urls: Vec<String>, at: &str| {

@@ -1,6 +1,5 @@
 //! Deletions with the admin's password, counters, and all-or-nothing changes.
 
-use flicket_core::domain::TicketId;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -18,23 +17,13 @@ async fn deletions_need_the_admins_password_remove_everything_and_keep_counters_
     let t = spawn_ticket_app(pool.clone()).await;
     let a = signed_in(&t, "ada").await;
     let form = ticket_form("With files", "Body with a file").file(b"notes.txt", b"ticket file");
-    let resp = a.post_multi("/tickets", "/tickets/new", form).await;
-    let id = TicketId(
-        location(&resp)
-            .trim_start_matches("/tickets/")
-            .parse()
-            .unwrap(),
-    );
+    let resp = a.post_ticket(form).await;
+    let id = ticket_of(&resp);
     let b = signed_in(&t, "bob").await;
     let page = format!("/tickets/{id}");
     let reply = reply_form("Reply with a file").file(b"log.txt", b"reply file");
     b.post_multi(&format!("{page}/replies"), &page, reply).await;
-    let post_id = scalar_i64(
-        &pool,
-        "select max(post_id) from posts where ticket_id = $1",
-        id.0,
-    )
-    .await;
+    let post_id = last_post(&pool, id).await;
     direct_reply(&pool, ada, id, "A later reply by ada", "1").await;
     let edit = reply_form("Reply with a file, edited");
     b.post_multi(&format!("/posts/{post_id}/edit"), &page, edit)
@@ -58,26 +47,15 @@ async fn deletions_need_the_admins_password_remove_everything_and_keep_counters_
             .contains(&format!("/posts/{post_id}/delete"))
     );
     // Wrong password: nothing happens.
-    let text = flash_after(
-        &r,
-        r.post_action(
+    let text = r
+        .post_flash(
             &format!("/posts/{post_id}/delete"),
             &page,
             &[("password", "wrong")],
         )
-        .await,
-    )
-    .await;
+        .await;
     assert!(text.contains("Wrong password: nothing has been deleted."));
-    assert_eq!(
-        scalar_i64(
-            &pool,
-            "select count(*) from posts where ticket_id = $1",
-            id.0
-        )
-        .await,
-        2
-    );
+    assert_eq!(ticket_rows(&pool, "posts", id).await, 2);
     // Right password: the reply, its file and history go; its author's count is corrected.
     let resp = r
         .post_action(
@@ -92,24 +70,8 @@ async fn deletions_need_the_admins_password_remove_everything_and_keep_counters_
             .await
             .contains("The reply has been deleted.")
     );
-    assert_eq!(
-        scalar_i64(
-            &pool,
-            "select count(*) from posts where ticket_id = $1",
-            id.0
-        )
-        .await,
-        1
-    );
-    assert_eq!(
-        scalar_i64(
-            &pool,
-            "select count(*) from edit_history where ticket_id = $1",
-            id.0
-        )
-        .await,
-        0
-    );
+    assert_eq!(ticket_rows(&pool, "posts", id).await, 1);
+    assert_eq!(ticket_rows(&pool, "edit_history", id).await, 0);
     assert_eq!(
         t.stored_files().len(),
         1,
@@ -121,12 +83,9 @@ async fn deletions_need_the_admins_password_remove_everything_and_keep_counters_
         counters_drift(&pool).await
     );
 
-    let text = flash_after(
-        &r,
-        r.post_action(&format!("{page}/delete"), &page, &[("password", "")])
-            .await,
-    )
-    .await;
+    let text = r
+        .post_flash(&format!("{page}/delete"), &page, &[("password", "")])
+        .await;
     assert!(text.contains("Wrong password"));
     let resp = r
         .post_action(&format!("{page}/delete"), &page, &[("password", PASSWORD)])
@@ -175,18 +134,9 @@ async fn a_change_that_fails_half_way_leaves_nothing_behind(pool: PgPool) {
         .unwrap();
     let a = signed_in(&t, "ada").await;
     let resp = a
-        .post_multi(
-            "/tickets",
-            "/tickets/new",
-            ticket_form("One file", "Has one file").file(b"a.txt", b"a"),
-        )
+        .post_ticket(ticket_form("One file", "Has one file").file(b"a.txt", b"a"))
         .await;
-    let id = TicketId(
-        location(&resp)
-            .trim_start_matches("/tickets/")
-            .parse()
-            .unwrap(),
-    );
+    let id = ticket_of(&resp);
     // The edit writes history and new content, then finds one file too many: all of it is rolled back.
     let form = Multi::new()
         .text("title", "Changed title")
@@ -205,15 +155,7 @@ async fn a_change_that_fails_half_way_leaves_nothing_behind(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!((title.as_str(), hours.as_str()), ("One file", "1.50"));
-    assert_eq!(
-        scalar_i64(
-            &pool,
-            "select count(*) from edit_history where ticket_id = $1",
-            id.0
-        )
-        .await,
-        0
-    );
+    assert_eq!(ticket_rows(&pool, "edit_history", id).await, 0);
     assert_eq!(activity_kinds(&pool, id).await, vec!["opened"]);
     assert_eq!(t.stored_files().len(), 1, "the refused file was removed");
     assert_eq!(t.temp_files(), 0);
@@ -248,11 +190,7 @@ async fn deletion_passwords_are_limited_with_sign_in(pool: PgPool) {
         } else {
             &post_delete
         };
-        let text = flash_after(
-            &r,
-            r.post_action(path, &page, &[("password", "wrong")]).await,
-        )
-        .await;
+        let text = r.post_flash(path, &page, &[("password", "wrong")]).await;
         assert!(text.contains("Wrong password"), "guess {i}");
     }
     let failures = scalar_i64(
@@ -281,15 +219,6 @@ async fn deletion_passwords_are_limited_with_sign_in(pool: PgPool) {
         other.login("root", PASSWORD).await.status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    assert_eq!(
-        scalar_i64(
-            &pool,
-            "select count(*) from posts where ticket_id = $1",
-            id.0
-        )
-        .await,
-        1,
-        "nothing deleted"
-    );
+    assert_eq!(ticket_rows(&pool, "posts", id).await, 1, "nothing deleted");
     assert_eq!(r.get(&page).await.status(), StatusCode::OK);
 }

@@ -55,30 +55,12 @@ async fn edits_keep_the_previous_text_and_are_refused_while_closed(pool: PgPool)
         same,
     )
     .await;
-    assert_eq!(
-        scalar_i64(
-            &pool,
-            "select count(*) from edit_history where ticket_id = $1",
-            id.0
-        )
-        .await,
-        1
-    );
+    assert_eq!(ticket_rows(&pool, "edit_history", id).await, 1);
 
     // A reply, edited by its author.
     let b = signed_in(&t, "bob").await;
-    b.post_multi(
-        &format!("/tickets/{id}/replies"),
-        &format!("/tickets/{id}"),
-        reply_form("Reply, first draft."),
-    )
-    .await;
-    let post_id = scalar_i64(
-        &pool,
-        "select max(post_id) from posts where ticket_id = $1",
-        id.0,
-    )
-    .await;
+    b.post_reply(id, reply_form("Reply, first draft.")).await;
+    let post_id = last_post(&pool, id).await;
     let form = reply_form("Reply, second draft.");
     let resp = b
         .post_multi(

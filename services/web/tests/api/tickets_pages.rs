@@ -48,12 +48,7 @@ async fn replies_are_paginated_oldest_first(pool: PgPool) {
             .contains("number 01")
     );
     // A reply's own link finds its page.
-    let last = scalar_i64(
-        &pool,
-        "select max(post_id) from posts where ticket_id = $1",
-        id.0,
-    )
-    .await;
+    let last = last_post(&pool, id).await;
     assert_eq!(
         location(&a.get(&format!("/posts/{last}")).await),
         format!("/tickets/{id}?page=2#post-{last}")
@@ -146,7 +141,7 @@ async fn preview_and_markdown_help(pool: PgPool) {
         "Some _emphasis_ here",
         &[("action", "preview")],
     );
-    let resp = a.post_multi("/tickets", "/tickets/new", form).await;
+    let resp = a.post_ticket(form).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let page = resp.text().await.unwrap();
     assert!(page.contains("<em>emphasis</em>") && page.contains("value=\"Preview only\""));

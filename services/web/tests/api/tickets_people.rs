@@ -6,6 +6,16 @@ use sqlx::PgPool;
 use crate::helpers::{TestApp, location};
 use crate::tickets_support::*;
 
+/// Posts the ticket page's change of department / category.
+async fn post_category(who: &TestApp, page: &str, category: &str) -> reqwest::Response {
+    who.post_action(
+        &format!("{page}/category"),
+        page,
+        &[("category_id", category)],
+    )
+    .await
+}
+
 #[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
 async fn category_changes_follow_the_settings(pool: PgPool) {
     let ada = user(&pool, "ada").await;
@@ -26,13 +36,7 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
 
     // Off by default: no control, and the route does not exist.
     assert!(!a.get_text(&page).await.contains("new-category"));
-    let resp = a
-        .post_action(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", &target)],
-        )
-        .await;
+    let resp = post_category(&a, &page, &target).await;
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 
     sqlx::query("update settings set change_category = true")
@@ -40,16 +44,7 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
         .await
         .unwrap();
     assert!(a.get_text(&page).await.contains("new-category"));
-    let text = flash_after(
-        &a,
-        a.post_action(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", &target)],
-        )
-        .await,
-    )
-    .await;
+    let text = flash_after(&a, post_category(&a, &page, &target).await).await;
     assert!(
         text.contains("Ticket moved to “IT / Internet” by ada Tester"),
         "{text}"
@@ -65,27 +60,9 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
     assert_eq!(data["department"], "IT");
     assert_eq!(data["category"], "Internet");
     assert_eq!(data["category_id"], it_internet);
-    let text = flash_after(
-        &a,
-        a.post_action(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", &target)],
-        )
-        .await,
-    )
-    .await;
+    let text = flash_after(&a, post_category(&a, &page, &target).await).await;
     assert!(text.contains("already in this department"));
-    let text = flash_after(
-        &a,
-        a.post_action(
-            &format!("{page}/category"),
-            &page,
-            &[("category_id", "424242")],
-        )
-        .await,
-    )
-    .await;
+    let text = flash_after(&a, post_category(&a, &page, "424242").await).await;
     assert!(text.contains("Please choose an existing department / category."));
 
     // Restricted to admins and super users.
@@ -94,14 +71,10 @@ async fn category_changes_follow_the_settings(pool: PgPool) {
         .await
         .unwrap();
     assert!(!a.get_text(&page).await.contains("new-category"));
-    let resp = a
-        .post_action(&format!("{page}/category"), &page, &[("category_id", "1")])
-        .await;
+    let resp = post_category(&a, &page, "1").await;
     assert_eq!(resp.status(), StatusCode::FORBIDDEN);
     let s = signed_in(&t, "sue").await;
-    let resp = s
-        .post_action(&format!("{page}/category"), &page, &[("category_id", "1")])
-        .await;
+    let resp = post_category(&s, &page, "1").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(
         scalar_i64(
@@ -130,16 +103,13 @@ async fn anyone_subscribes_anyone_and_unsubscribing_others_is_for_staff(pool: Pg
         signed_in(&t, "sue").await,
     );
 
-    let text = flash_after(
-        &b,
-        b.post_action(
+    let text = b
+        .post_flash(
             &format!("{page}/subscribers"),
             &page,
             &[("username", "carl")],
         )
-        .await,
-    )
-    .await;
+        .await;
     assert!(text.contains("carl Tester subscribed to the ticket by bob Tester"));
     assert_eq!(subscriber_ids(&pool, id).await, vec![ada.0, carl.0]);
     // The list is on the page, by name; bob may remove nobody, so no button. The field's suggestions come as one
@@ -156,19 +126,13 @@ async fn anyone_subscribes_anyone_and_unsubscribing_others_is_for_staff(pool: Pg
         own.contains(&format!("/subscribers/{carl}/delete"))
             && !own.contains(&format!("/subscribers/{ada}/delete"))
     );
-    let text = flash_after(
-        &c,
-        c.post_action(&format!("{page}/subscribers/{carl}/delete"), &page, &[])
-            .await,
-    )
-    .await;
+    let text = c
+        .post_flash(&format!("{page}/subscribers/{carl}/delete"), &page, &[])
+        .await;
     assert!(text.contains("carl Tester unsubscribed from the ticket by carl Tester"));
-    let text = flash_after(
-        &s,
-        s.post_action(&format!("{page}/subscribers/{ada}/delete"), &page, &[])
-            .await,
-    )
-    .await;
+    let text = s
+        .post_flash(&format!("{page}/subscribers/{ada}/delete"), &page, &[])
+        .await;
     assert!(text.contains("ada Tester unsubscribed from the ticket by sue Tester"));
     assert!(subscriber_ids(&pool, id).await.is_empty());
     assert!(text.contains("Nobody follows this ticket."));

@@ -184,6 +184,31 @@ impl TestApp {
         form.extend_from_slice(fields);
         self.post_form(path, &form).await
     }
+
+    /// Posts the new-ticket form.
+    pub async fn post_ticket(&self, form: Multi) -> reqwest::Response {
+        self.post_multi("/tickets", "/tickets/new", form).await
+    }
+
+    /// Posts the reply form of the ticket `id`.
+    pub async fn post_reply(&self, id: TicketId, form: Multi) -> reqwest::Response {
+        self.post_multi(
+            &format!("/tickets/{id}/replies"),
+            &format!("/tickets/{id}"),
+            form,
+        )
+        .await
+    }
+
+    /// Posts an action form (as `post_action`) and returns the page its redirect leads to (as `flash_after`).
+    pub async fn post_flash(
+        &self,
+        path: &str,
+        token_page: &str,
+        fields: &[(&str, &str)],
+    ) -> String {
+        flash_after(self, self.post_action(path, token_page, fields).await).await
+    }
 }
 
 /// A form of the given fields, in order.
@@ -248,21 +273,34 @@ pub fn reply_form(body: &str) -> Multi {
 
 /// Creates a ticket through the page; returns its id.
 pub async fn create_via_page(b: &TestApp, title: &str, body: &str) -> TicketId {
-    let resp = b
-        .post_multi("/tickets", "/tickets/new", ticket_form(title, body))
-        .await;
+    let resp = b.post_ticket(ticket_form(title, body)).await;
     assert_eq!(
         resp.status(),
         StatusCode::SEE_OTHER,
         "{}",
         resp.text().await.unwrap()
     );
+    ticket_of(&resp)
+}
+
+/// The ticket a new-ticket form's redirect leads to.
+pub fn ticket_of(resp: &reqwest::Response) -> TicketId {
     TicketId(
-        location(&resp)
+        location(resp)
             .trim_start_matches("/tickets/")
             .parse()
             .unwrap(),
     )
+}
+
+/// The latest post of the ticket `id`.
+pub async fn last_post(pool: &PgPool, id: TicketId) -> i64 {
+    scalar_i64(
+        pool,
+        "select max(post_id) from posts where ticket_id = $1",
+        id.0,
+    )
+    .await
 }
 
 /// Creates a ticket directly with the core operation (fast set-up for the matrix).
@@ -406,4 +444,34 @@ pub async fn flash_after(b: &TestApp, resp: reqwest::Response) -> String {
         next = b.get(&location(&next)).await;
     }
     next.text().await.unwrap()
+}
+
+/// How many rows of `table` belong to the ticket `id`.
+pub async fn ticket_rows(pool: &PgPool, table: &str, id: TicketId) -> i64 {
+    let sql = sqlx::AssertSqlSafe(format!("select count(*) from {table} where ticket_id = $1"));
+    sqlx::query_scalar(sql)
+        .bind(id.0)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+/// The stored rows of a ticket's attachments: (id, original name, stored name, size, post), oldest first.
+pub async fn attachment_rows(
+    pool: &PgPool,
+    id: TicketId,
+) -> Vec<(uuid::Uuid, String, String, i64, Option<i64>)> {
+    sqlx::query_as(
+        "select attachment_id, original_name, stored_name, size_bytes, post_id from attachments
+         where ticket_id = $1 order by created_at, original_name",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// Whether a stored file name is one of the random names uploads are stored under.
+pub fn is_random_name(name: &str) -> bool {
+    name.len() == 32 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }

@@ -27,6 +27,15 @@ async fn new_outbox(pool: &PgPool, id: TicketId, after: usize) -> Vec<(String, S
         .collect()
 }
 
+/// The idempotency keys of the outbox rows written since `after`.
+async fn new_keys(pool: &PgPool, id: TicketId, after: usize) -> Vec<String> {
+    new_outbox(pool, id, after)
+        .await
+        .into_iter()
+        .map(|r| r.1)
+        .collect()
+}
+
 /// Who does what, with which fields, and the message they get.
 type Step<'a> = (&'a TestApp, String, Vec<(&'a str, &'a str)>, &'a str);
 
@@ -47,11 +56,7 @@ async fn each_workflow_step_writes_its_activity_and_one_outbox_row_per_other_sub
     );
 
     // Bob claims: In Work, assigned and subscribed; Ada (the only other subscriber) is told.
-    let text = flash_after(
-        &b,
-        b.post_action(&format!("{page}/claim"), &page, &[]).await,
-    )
-    .await;
+    let text = b.post_flash(&format!("{page}/claim"), &page, &[]).await;
     assert!(
         text.contains("You have claimed the ticket.")
             && text.contains("Ticket claimed by bob Tester")
@@ -69,12 +74,9 @@ async fn each_workflow_step_writes_its_activity_and_one_outbox_row_per_other_sub
     );
 
     // Bob assigns to Carl: Carl subscribed and told, Ada told, Bob (the actor) not.
-    let text = flash_after(
-        &b,
-        b.post_action(&format!("{page}/assign"), &page, &[("username", " CARL ")])
-            .await,
-    )
-    .await;
+    let text = b
+        .post_flash(&format!("{page}/assign"), &page, &[("username", " CARL ")])
+        .await;
     assert!(text.contains("Ticket assigned to carl Tester by bob Tester"));
     assert_eq!(assignee(&pool, id).await, Some(carl.0));
     let (act, kind, recipient) = last_activity(&pool, id).await;
@@ -97,22 +99,14 @@ async fn each_workflow_step_writes_its_activity_and_one_outbox_row_per_other_sub
     assert_eq!(payload["assignee_id"], carl.0);
 
     // Carl releases: Open again, nobody assigned.
-    let text = flash_after(
-        &c,
-        c.post_action(&format!("{page}/release"), &page, &[]).await,
-    )
-    .await;
+    let text = c.post_flash(&format!("{page}/release"), &page, &[]).await;
     assert!(text.contains("Ticket released by carl Tester"));
     assert_eq!(
         (status_kind(&pool, id).await, assignee(&pool, id).await),
         ("open".into(), None)
     );
     let (act, _, _) = last_activity(&pool, id).await;
-    let keys: Vec<String> = new_outbox(&pool, id, 3)
-        .await
-        .into_iter()
-        .map(|r| r.1)
-        .collect();
+    let keys: Vec<String> = new_keys(&pool, id, 3).await;
     assert_eq!(
         keys,
         vec![
@@ -124,11 +118,7 @@ async fn each_workflow_step_writes_its_activity_and_one_outbox_row_per_other_sub
     // Ada closes, then reopens.
     a.post_action(&format!("{page}/assign"), &page, &[("username", "bob")])
         .await;
-    let text = flash_after(
-        &a,
-        a.post_action(&format!("{page}/close"), &page, &[]).await,
-    )
-    .await;
+    let text = a.post_flash(&format!("{page}/close"), &page, &[]).await;
     assert!(
         text.contains("The ticket has been closed.")
             && text.contains("Ticket closed by ada Tester")
@@ -145,28 +135,16 @@ async fn each_workflow_step_writes_its_activity_and_one_outbox_row_per_other_sub
             .unwrap();
     assert!(closed_at.is_some());
     let (act, _, _) = last_activity(&pool, id).await;
-    let keys: Vec<String> = new_outbox(&pool, id, 7)
-        .await
-        .into_iter()
-        .map(|r| r.1)
-        .collect();
+    let keys: Vec<String> = new_keys(&pool, id, 7).await;
     assert_eq!(
         keys,
         vec![format!("close:{act}:{bob}"), format!("close:{act}:{carl}")]
     );
-    let text = flash_after(
-        &a,
-        a.post_action(&format!("{page}/reopen"), &page, &[]).await,
-    )
-    .await;
+    let text = a.post_flash(&format!("{page}/reopen"), &page, &[]).await;
     assert!(text.contains("Ticket reopened by ada Tester"));
     assert_eq!(status_kind(&pool, id).await, "open");
     let (act, _, _) = last_activity(&pool, id).await;
-    let keys: Vec<String> = new_outbox(&pool, id, 9)
-        .await
-        .into_iter()
-        .map(|r| r.1)
-        .collect();
+    let keys: Vec<String> = new_keys(&pool, id, 9).await;
     assert_eq!(
         keys,
         vec![
@@ -247,38 +225,24 @@ async fn impossible_steps_get_a_clear_message_and_change_nothing(pool: PgPool) {
         ),
     ];
     for (who, path, fields, message) in cases {
-        let text = flash_after(who, who.post_action(&path, &page, &fields).await).await;
+        let text = who.post_flash(&path, &page, &fields).await;
         assert!(text.contains(message), "{path}: {message}");
     }
     a.post_action(&format!("{page}/claim"), &page, &[]).await;
-    let text = flash_after(
-        &a,
-        a.post_action(&format!("{page}/claim"), &page, &[]).await,
-    )
-    .await;
+    let text = a.post_flash(&format!("{page}/claim"), &page, &[]).await;
     assert!(text.contains("This ticket is already assigned to you."));
-    let text = flash_after(
-        &r,
-        r.post_action(&format!("{page}/assign"), &page, &[("username", "ada")])
-            .await,
-    )
-    .await;
+    let text = r
+        .post_flash(&format!("{page}/assign"), &page, &[("username", "ada")])
+        .await;
     assert!(text.contains("This ticket is already assigned to this user."));
     a.post_action(&format!("{page}/close"), &page, &[]).await;
     for step in ["claim", "close"] {
-        let text = flash_after(
-            &a,
-            a.post_action(&format!("{page}/{step}"), &page, &[]).await,
-        )
-        .await;
+        let text = a.post_flash(&format!("{page}/{step}"), &page, &[]).await;
         assert!(text.contains("This ticket is closed."), "{step}");
     }
-    let text = flash_after(
-        &r,
-        r.post_action(&format!("{page}/assign"), &page, &[("username", "ada")])
-            .await,
-    )
-    .await;
+    let text = r
+        .post_flash(&format!("{page}/assign"), &page, &[("username", "ada")])
+        .await;
     assert!(text.contains("This ticket is closed."));
     assert_eq!(
         activity_kinds(&pool, id).await,

@@ -1,12 +1,10 @@
 //! Stored XSS (security bar §1.1): every payload renders inert in ticket bodies, replies, history and previews, and
 //! every plain-text sink (titles, names, statuses, categories, file names, activity sentences) is escaped.
 
-use flicket_core::domain::TicketId;
 use flicket_core::markdown::{XSS_PAYLOADS, find_active_content};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
-use crate::helpers::*;
 use crate::tickets_support::*;
 
 /// The page may hold exactly one script element: the site's own file.
@@ -147,14 +145,9 @@ async fn plain_text_everywhere_is_escaped(pool: PgPool) {
     let e = signed_in(&t, "eve").await;
     let form = ticket_form_with(EVIL, "Look at my title", &[("priority_id", "3")])
         .file(b"><img src=x onerror=alert(1)>.txt", b"x");
-    let resp = e.post_multi("/tickets", "/tickets/new", form).await;
+    let resp = e.post_ticket(form).await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let id = TicketId(
-        location(&resp)
-            .trim_start_matches("/tickets/")
-            .parse()
-            .unwrap(),
-    );
+    let id = ticket_of(&resp);
     let page = format!("/tickets/{id}");
     e.post_action(&format!("{page}/claim"), &page, &[]).await;
     e.post_multi(

@@ -1,6 +1,7 @@
 //! The user directory and profiles: for signed-in users; emails for admins and super users only.
 
 use flicket_core::Locale;
+use flicket_core::repo::fixtures;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -81,12 +82,7 @@ async fn a_profile_counts_posts_and_assigned_tickets(pool: PgPool) {
     let ada = user_id(&pool, "ada").await;
     let ticket = insert_ticket(&pool, ada, None).await;
     insert_ticket(&pool, ada, None).await;
-    sqlx::query("update tickets set assignee_id = $1 where ticket_id = $2")
-        .bind(ada.0)
-        .bind(ticket)
-        .execute(&pool)
-        .await
-        .unwrap();
+    fixtures::assign(&pool, ticket, ada.0).await.unwrap();
     sqlx::query(
         "insert into posts (ticket_id, author_id, content) values ($1, $2, 'A reply here')",
     )
