@@ -30,8 +30,19 @@ struct SettingsPage<'a> {
     ctx: &'a PageCtx,
     v: SettingsValues,
     password_set: bool,
-    errors: Vec<String>,
+    /// Each wrong field and its message, in form order (listed at the top, and said under the field).
+    errors: Vec<(&'static str, String)>,
     allow_private: bool,
+}
+
+impl SettingsPage<'_> {
+    /// The message of a wrong field, if it is one.
+    fn field_error(&self, name: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(field, _)| *field == name)
+            .map(|(_, message)| message.as_str())
+    }
 }
 
 /// The page with the stored values, or with the values as typed and their errors.
@@ -39,7 +50,7 @@ async fn page(
     state: &AppState,
     ctx: &PageCtx,
     typed: Option<SettingsValues>,
-    errors: Vec<String>,
+    errors: Vec<(&'static str, String)>,
 ) -> Result<Response, AppError> {
     let stored = settings::load(&state.pool).await?;
     let page = SettingsPage {
@@ -75,7 +86,10 @@ pub async fn save(
     let change = match SettingsChange::parse(&input, state.config.smtp_allow_private).await {
         Ok(change) => change,
         Err(errors) => {
-            let errors = errors.iter().map(|e| ctx.say(&e.message)).collect();
+            let errors = errors
+                .iter()
+                .map(|e| (e.field, ctx.say(&e.message)))
+                .collect();
             let page = page(&state, &ctx, Some(input.shown()), errors).await?;
             return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
         }

@@ -329,3 +329,34 @@ async fn a_fresh_install_saves_the_settings_page_as_it_is_shown(pool: PgPool) {
         assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
     }
 }
+
+#[sqlx::test(migrator = "flicket_core::db::MIGRATOR")]
+async fn a_refused_setting_is_said_under_its_field(pool: PgPool) {
+    let admin = admin_app(&pool).await;
+    // The guard checks the host and its port together: a refused port is said under the host.
+    let resp = post(
+        &admin,
+        "/admin/settings",
+        &form("93.184.216.34", "8025", ""),
+    )
+    .await;
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = resp.text().await.unwrap();
+    let id_at = page.find("id=\"smtp_host\"").unwrap();
+    let start = page[..id_at].rfind("<input").unwrap();
+    let end = id_at + page[id_at..].find('>').unwrap() + 1;
+    let input = &page[start..end];
+    assert!(
+        input.contains("aria-invalid=\"true\"")
+            && input.contains("aria-describedby=\"smtp_host-error\""),
+        "{input}"
+    );
+    let said = &page[end..];
+    assert!(
+        said.starts_with("<small id=\"smtp_host-error\" class=\"error\">")
+            && said[..said.find("</small>").unwrap()].contains("25, 465, 587 or 2525"),
+        "{said}"
+    );
+    // The other fields are not marked.
+    assert_eq!(page.matches("aria-invalid=\"true\"").count(), 1, "{page}");
+}
