@@ -342,16 +342,12 @@ async fn a_refused_setting_is_said_under_its_field(pool: PgPool) {
     .await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = resp.text().await.unwrap();
-    let id_at = page.find("id=\"smtp_host\"").unwrap();
-    let start = page[..id_at].rfind("<input").unwrap();
-    let end = id_at + page[id_at..].find('>').unwrap() + 1;
-    let input = &page[start..end];
+    let (input, said) = crate::helpers::input_and_after(&page, "smtp_host");
     assert!(
         input.contains("aria-invalid=\"true\"")
             && input.contains("aria-describedby=\"smtp_host-error\""),
         "{input}"
     );
-    let said = &page[end..];
     assert!(
         said.starts_with("<small id=\"smtp_host-error\" class=\"error\">")
             && said[..said.find("</small>").unwrap()].contains("25, 465, 587 or 2525"),

@@ -187,10 +187,7 @@ async fn a_taken_name_is_said_under_the_name_input(pool: PgPool) {
     let resp = post(&staff, "/departments", &[("name", "it")]).await;
     assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = resp.text().await.unwrap();
-    let id_at = page.find("id=\"department-name\"").unwrap();
-    let start = page[..id_at].rfind("<input").unwrap();
-    let end = id_at + page[id_at..].find('>').unwrap() + 1;
-    let input = &page[start..end];
+    let (input, after) = crate::helpers::input_and_after(&page, "department-name");
     assert!(
         input.contains("value=\"it\"")
             && input.contains("aria-invalid=\"true\"")
@@ -199,11 +196,11 @@ async fn a_taken_name_is_said_under_the_name_input(pool: PgPool) {
     );
     let message = "A department with this name exists already.";
     assert!(
-        page[end..].starts_with(&format!(
+        after.starts_with(&format!(
             "<small id=\"department-name-error\" class=\"error\">{message}</small>"
         )),
         "{}",
-        &page[end..]
+        after
     );
     assert_eq!(page.matches(message).count(), 1, "said once: {page}");
 }

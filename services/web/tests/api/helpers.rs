@@ -209,3 +209,13 @@ pub fn location(resp: &reqwest::Response) -> String {
 pub fn web_binary() -> String {
     std::env::var("TEST_WEB_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_flicket-web").to_owned())
 }
+
+/// The `<input>` tag with `id` in a page, and the page after it (where a field's message must stand).
+pub fn input_and_after<'p>(page: &'p str, id: &str) -> (&'p str, &'p str) {
+    let id_at = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id}"));
+    let start = page[..id_at].rfind("<input").expect("an input");
+    let end = id_at + page[id_at..].find('>').expect("a closed tag") + 1;
+    (&page[start..end], &page[end..])
+}
