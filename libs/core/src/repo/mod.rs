@@ -35,12 +35,6 @@ pub mod users;
 pub trait Db<'c>: sqlx::PgExecutor<'c> {}
 impl<'c, T: sqlx::PgExecutor<'c>> Db<'c> for T {}
 
-/// Whether an error is a unique-constraint violation (SQLSTATE 23505): the caller answers "already taken".
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .is_some_and(|d| d.code().as_deref() == Some("23505"))
-}
-
 /// Whether an error is a foreign-key violation (SQLSTATE 23503): the row is still in use, or its parent is gone.
 pub fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
     e.as_database_error()
