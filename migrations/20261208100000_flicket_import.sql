@@ -27,3 +27,15 @@ create table import_runs (
     finished_at timestamptz,
     report      jsonb
 );
+
+-- An import keeps Flicket's modification times: within a transaction that sets `flicket.keep_updated_at`, an update
+-- leaves `updated_at` as the statement sets it (a reply's counter update must not make its ticket look edited today).
+create or replace function set_updated_at() returns trigger
+language plpgsql as $$
+begin
+    if coalesce(current_setting('flicket.keep_updated_at', true), '') <> 'on' then
+        new.updated_at := now();
+    end if;
+    return new;
+end;
+$$;

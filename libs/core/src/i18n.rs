@@ -124,6 +124,11 @@ pub const SOURCES: &[(&str, &str, &str)] = &[
         include_str!("../locales/fr/mail.ftl"),
     ),
     (
+        "import",
+        include_str!("../locales/en/import.ftl"),
+        include_str!("../locales/fr/import.ftl"),
+    ),
+    (
         "email_log",
         include_str!("../locales/en/email_log.ftl"),
         include_str!("../locales/fr/email_log.ftl"),

@@ -44,7 +44,7 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 
 /// The language of the person at the terminal: the first of `LC_ALL`, `LC_MESSAGES` and `LANG` that is set
 /// (`fr_FR.UTF-8` → French), English otherwise.
-fn terminal_locale() -> flicket_core::Locale {
+pub fn terminal_locale() -> flicket_core::Locale {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())

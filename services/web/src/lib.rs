@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod http;
+pub mod import_cli;
 pub mod listing;
 pub mod pages;
 pub mod people;

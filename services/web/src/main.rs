@@ -1,4 +1,4 @@
-//! `flicket-web`: the web UI and API, plus the admin sub-commands `migrate`, `setup`, `users` and `recount`.
+//! `flicket-web`: the web UI and API, plus the admin sub-commands `migrate`, `setup`, `users`, `recount` and `import`.
 
 use clap::{Parser, Subcommand};
 use flicket_core::Config;
@@ -25,6 +25,9 @@ enum Command {
     Users(flicket_web::cli::UsersCommand),
     /// Recompute every user's post and assignment counters.
     Recount,
+    /// Import another help-desk's data (`import flicket --from <URL>`).
+    #[command(subcommand)]
+    Import(flicket_web::import_cli::ImportCommand),
 }
 
 #[tokio::main]
@@ -43,5 +46,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Seed(args) => flicket_web::seed::run(&config, args).await,
         Command::Users(command) => flicket_web::cli::users(&config, command).await,
         Command::Recount => flicket_web::cli::recount(&config).await,
+        Command::Import(command) => flicket_web::import_cli::run(&config, command).await,
     }
 }

@@ -10,6 +10,7 @@
 pub mod account;
 pub mod audit;
 pub mod catalog;
+pub mod import;
 pub mod people;
 pub mod settings;
 pub mod test_email;

@@ -14,6 +14,7 @@ pub mod digests;
 pub mod fixtures;
 pub mod groups;
 pub mod housekeeping;
+pub mod import;
 pub mod installation;
 pub mod login_attempts;
 pub mod mail;
