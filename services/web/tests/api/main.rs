@@ -22,6 +22,7 @@ mod csrf;
 mod departments;
 mod email_log;
 mod faults;
+mod flicket_source;
 mod i18n;
 mod listing;
 mod local_services;
