@@ -78,6 +78,18 @@ pub async fn map(
     Ok(())
 }
 
+/// Our id of an imported Flicket ticket, when the import had to give it another id (`None`: not imported, or the
+/// same id).
+pub async fn our_ticket<'c>(db: impl Db<'c>, flicket_id: i64) -> sqlx::Result<Option<i64>> {
+    Ok(sqlx::query_scalar!(
+        "select our_id from import_map where kind = 'ticket' and flicket_id = $1",
+        flicket_id
+    )
+    .fetch_optional(db)
+    .await?
+    .flatten())
+}
+
 /// `n` fresh values of the identity of `table.column` (for rows that cannot keep their Flicket id).
 pub async fn allocate(
     conn: &mut PgConnection,

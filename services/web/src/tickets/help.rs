@@ -109,8 +109,25 @@ fn to(to: &'static str) -> MethodRouter<AppState> {
     get(move |Id(id): Id<i64>| async move { moved(to.replace("{id}", &id.to_string())) })
 }
 
-async fn ticket_page_n(Ids(id, page): Ids<i64, i64>) -> Response {
-    moved(format!("/tickets/{id}?page={page}"))
+/// Our id of a Flicket ticket id: an import that could not keep the id (`--merge`) recorded where it went.
+async fn our_ticket(state: &AppState, id: i64) -> i64 {
+    flicket_core::repo::import::our_ticket(&state.pool, id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(id)
+}
+
+/// `/ticket_view/<id>/`: the ticket that Flicket ticket became.
+async fn ticket_view(State(state): State<AppState>, Id(id): Id<i64>) -> Response {
+    moved(format!("/tickets/{}", our_ticket(&state, id).await))
+}
+
+async fn ticket_page_n(State(state): State<AppState>, Ids(id, page): Ids<i64, i64>) -> Response {
+    moved(format!(
+        "/tickets/{}?page={page}",
+        our_ticket(&state, id).await
+    ))
 }
 
 /// A former action link with a second segment (a status, a user): the ticket.
@@ -121,8 +138,8 @@ async fn ticket_of(Ids(id, _): Ids<i64, String>) -> Response {
 /// Flicket's URLs, as they appear in old emails and bookmarks.
 pub fn legacy_routes() -> Router<AppState> {
     Router::new()
-        .route("/ticket_view/{id}", to("/tickets/{id}"))
-        .route("/ticket_view/{id}/", to("/tickets/{id}"))
+        .route("/ticket_view/{id}", get(ticket_view))
+        .route("/ticket_view/{id}/", get(ticket_view))
         .route("/ticket_view/{id}/{page}/", get(ticket_page_n))
         .route(
             "/ticket_create/",

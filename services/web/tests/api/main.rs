@@ -24,6 +24,7 @@ mod email_log;
 mod faults;
 mod flicket_source;
 mod i18n;
+mod import;
 mod listing;
 mod local_services;
 mod logs;

@@ -132,23 +132,13 @@ impl Source {
 
     /// Whether `table.column` exists (a query that selects it and no row).
     pub async fn has(&self, table: &str, column: &str) -> bool {
-        let sql = format!(
-            "SELECT {} FROM {} WHERE 1 = 0",
-            self.q(column),
-            self.q(table)
-        );
+        // Unquoted: SQLite reads a double-quoted name that is not a column as a string literal, so a quoted probe
+        // would find every column. The names are fixed identifiers.
+        let sql = format!("SELECT {column} FROM {table} WHERE 1 = 0");
         sqlx::query(AssertSqlSafe(sql))
             .fetch_all(&self.pool)
             .await
             .is_ok()
-    }
-
-    /// A quoted identifier.
-    pub fn q(&self, name: &str) -> String {
-        match self.dialect {
-            Dialect::MySql => format!("`{name}`"),
-            _ => format!("\"{name}\""),
-        }
     }
 
     /// `expr` as a 64-bit integer.
@@ -187,7 +177,7 @@ impl Source {
 
     /// The number of rows of a table (0 when it does not exist).
     pub async fn count(&self, table: &str) -> u64 {
-        let sql = format!("SELECT {} FROM {}", self.int("COUNT(*)"), self.q(table));
+        let sql = format!("SELECT {} FROM {table}", self.int("COUNT(*)"));
         match sqlx::query(AssertSqlSafe(sql)).fetch_one(&self.pool).await {
             Ok(row) => row.try_get::<i64, _>(0).map_or(0, |n| n.max(0) as u64),
             Err(_) => 0,
