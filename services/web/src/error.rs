@@ -197,9 +197,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     html_error(marker, &ctx)
 }
 
-/// The fallback route: 404 (in the API's JSON format under `/api/` and `/flicket-api/`).
+/// The fallback route: 404 (in the API's JSON format under `/api/`, in Flicket's under `/flicket-api/`).
 pub async fn not_found(uri: axum::http::Uri) -> Response {
-    if uri.path().starts_with("/api/") || uri.path().starts_with("/flicket-api/") {
+    if uri.path().starts_with("/flicket-api/") {
+        tracing::info!(status = 404, "request refused");
+        crate::api_compat::not_found()
+    } else if uri.path().starts_with("/api/") {
         crate::api::ApiError::not_found().into_response()
     } else {
         AppError::NotFound.into_response()

@@ -116,7 +116,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::signin::compat_routes())
         .merge(crate::catalog::compat_routes())
         .merge(crate::people::compat_routes())
-        .merge(crate::tickets::compat_routes());
+        .merge(crate::tickets::compat_routes())
+        .layer(axum::middleware::from_fn(
+            crate::api_compat::flicket_not_found,
+        ));
     let pages = Router::new()
         .merge(crate::signin::routes())
         .route("/language", post(pages::language::switch))

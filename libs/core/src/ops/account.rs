@@ -113,7 +113,7 @@ pub fn check_profile(input: &ProfileInput) -> Result<ProfileChange, Vec<FieldErr
 
 /// Saves the acting person's profile. A new email needs the current password (ASVS 7.5.1) and must be free
 /// (`email`); it makes every pending reset link useless.
-#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err)]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err(level = "debug"))]
 pub async fn update_profile(
     pool: &PgPool,
     acting: &Acting,
@@ -179,7 +179,7 @@ async fn hash(new: &PlainPassword) -> OpResult<String> {
 
 /// Changes the acting person's password: the current one is required (under the sign-in limiter), the new one
 /// follows the policy. Every API token is revoked and every session signed out but `keep` (the one that asked).
-#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err)]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err(level = "debug"))]
 pub async fn change_password(
     pool: &PgPool,
     acting: &Acting,
@@ -231,7 +231,7 @@ pub async fn reset_link(pool: &PgPool, token: &str) -> OpResult<ResetTarget> {
 
 /// Sets a new password with a reset link and uses the link up: every session is signed out and every API token
 /// revoked. `NotFound` when the link cannot be used (also when another use of it won just before).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn consume_reset(pool: &PgPool, token: &str, new: &NewPassword<'_>) -> OpResult<Ended> {
     let target = reset_link(pool, token).await?;
     let new_hash = hash(&new.check(&target.username, &target.email)?).await?;

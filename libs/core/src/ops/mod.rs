@@ -6,6 +6,10 @@
 //! Areas: [`crate::tickets::ops`] (tickets), [`catalog`] (departments, categories, statuses, priorities), [`people`]
 //! (users, groups, memberships, profile, password), [`settings`] (site and mail settings, the test email),
 //! [`tokens`] (API tokens) and [`audit`] (the audit log every admin change writes).
+//!
+//! Operations trace their errors at DEBUG only (`err(level = "debug")`): most are the client's doing (not found,
+//! refused, an invalid field), and whether an error is a refusal (logged at INFO) or a failure (logged at ERROR with
+//! its cause) is decided once, where the adapter maps it to its answer.
 
 pub mod account;
 pub mod audit;

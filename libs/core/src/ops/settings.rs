@@ -68,7 +68,7 @@ fn diff(
 
 /// Saves a checked change of the settings (admins only), with its audit entry `settings.update`; `secret_key`
 /// encrypts a new SMTP password.
-#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err)]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err(level = "debug"))]
 pub async fn save(
     conn: &mut PgConnection,
     acting: &Acting,
@@ -122,7 +122,7 @@ impl Committed for Retry {
 }
 
 /// Puts a failed delivery of the email log back in line (admins only); its outbox row is pushed after the commit.
-#[tracing::instrument(skip_all, fields(user.id = %actor.user_id, email_delivery_id = email_delivery_id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %actor.user_id, email_delivery_id = email_delivery_id), err(level = "debug"))]
 pub async fn retry_delivery(
     conn: &mut PgConnection,
     actor: &Actor,

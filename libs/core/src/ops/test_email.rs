@@ -30,7 +30,7 @@ impl Committed for TestEmailQueued {
 /// Field errors: `recipient` when it is not an address; `smtp_host` when no SMTP host is saved or the saved one is
 /// refused now (names can resolve elsewhere since they were vetted: DNS rebinding), `smtp_port` for a refused port.
 /// `allow_private` is the operator's `FLICKET_SMTP_ALLOW_PRIVATE`.
-#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err)]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err(level = "debug"))]
 pub async fn send_test_email(
     conn: &mut PgConnection,
     acting: &Acting,

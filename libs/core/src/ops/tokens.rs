@@ -27,7 +27,7 @@ pub struct NewToken {
 ///
 /// Takes the pool, not a transaction: the check records a refusal at once, so that it counts whatever happens
 /// next; the token is then stored with the recorded success in one transaction.
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create(
     pool: &PgPool,
     login: &str,
@@ -56,7 +56,7 @@ pub async fn create(
 
 /// Revokes the token whose secret is `token` (its holder signing out); [`OpError::NotFound`] when no live token
 /// has that secret (unknown, or revoked already).
-#[tracing::instrument(skip_all, err)]
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn revoke(conn: &mut PgConnection, token: &str) -> OpResult<()> {
     if api_tokens::revoke(conn, &tokens::hash_token(token)).await? {
         Ok(())

@@ -1,5 +1,6 @@
 //! Reads in the shapes of Flicket's REST API, for the compatibility layer under `/flicket-api/`: every collection
-//! in id order, as Flicket listed them. Reference data, users and replies are read through their own modules.
+//! in id order, as Flicket listed them (its queries had no `ORDER BY`, so the database gave them in the order they
+//! were written). Reference data, one user and replies are read through their own modules.
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -118,6 +119,61 @@ pub async fn ticket_facts<'c>(
         .collect())
 }
 
+/// A user as Flicket's API showed them.
+#[derive(Debug, Clone)]
+pub struct UserRow {
+    /// Id.
+    pub user_id: UserId,
+    /// User name.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Email (shown only to those who may see it).
+    pub email: String,
+    /// Job title.
+    pub job_title: String,
+    /// Whether an avatar was uploaded.
+    pub has_avatar: bool,
+    /// Tickets raised plus replies written.
+    pub posts: i64,
+}
+
+/// One page of the users whose name (the display name, not the user name) is `like` (a `LIKE` pattern, matched
+/// ignoring case; every user without one), by id.
+pub async fn users<'c>(
+    db: impl Db<'c>,
+    like: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as!(
+        UserRow,
+        r#"select u.user_id as "user_id: UserId", u.username, u.name, u.email, u.job_title,
+                  u.avatar is not null as "has_avatar!",
+                  ((select count(*) from tickets t where t.creator_id = u.user_id)
+                   + (select count(*) from posts p where p.author_id = u.user_id)) as "posts!"
+           from users u
+           where $1::text is null or u.name ilike $1
+           order by u.user_id
+           limit $2 offset $3"#,
+        like,
+        limit,
+        offset
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// How many users [`users`] pages through.
+pub async fn count_users<'c>(db: impl Db<'c>, like: Option<&str>) -> sqlx::Result<i64> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from users u where $1::text is null or u.name ilike $1"#,
+        like
+    )
+    .fetch_one(db)
+    .await
+}
+
 /// A subscription with the subscriber's name.
 #[derive(Debug, Clone)]
 pub struct SubscriptionRow {
@@ -182,6 +238,8 @@ pub async fn count_subscriptions<'c>(
 /// An attachment.
 #[derive(Debug, Clone)]
 pub struct UploadRow {
+    /// Its stable integer number (Flicket's upload id, for an imported one).
+    pub upload_id: i64,
     /// Id (the download URL).
     pub attachment_id: Uuid,
     /// Its ticket.
@@ -192,24 +250,26 @@ pub struct UploadRow {
     pub original_name: String,
 }
 
-/// One attachment.
-pub async fn upload<'c>(db: impl Db<'c>, id: Uuid) -> sqlx::Result<Option<UploadRow>> {
+/// One attachment, by its integer number.
+pub async fn upload<'c>(db: impl Db<'c>, upload_id: i64) -> sqlx::Result<Option<UploadRow>> {
     sqlx::query_as!(
         UploadRow,
-        r#"select attachment_id, ticket_id as "ticket_id: TicketId", post_id as "post_id: PostId", original_name
-           from attachments where attachment_id = $1"#,
-        id
+        r#"select upload_id, attachment_id, ticket_id as "ticket_id: TicketId", post_id as "post_id: PostId",
+                  original_name
+           from attachments where upload_id = $1"#,
+        upload_id
     )
     .fetch_optional(db)
     .await
 }
 
-/// One page of every attachment, oldest first.
+/// One page of every attachment, by number.
 pub async fn uploads<'c>(db: impl Db<'c>, limit: i64, offset: i64) -> sqlx::Result<Vec<UploadRow>> {
     sqlx::query_as!(
         UploadRow,
-        r#"select attachment_id, ticket_id as "ticket_id: TicketId", post_id as "post_id: PostId", original_name
-           from attachments order by created_at, attachment_id
+        r#"select upload_id, attachment_id, ticket_id as "ticket_id: TicketId", post_id as "post_id: PostId",
+                  original_name
+           from attachments order by upload_id
            limit $1 offset $2"#,
         limit,
         offset

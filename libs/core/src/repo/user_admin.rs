@@ -32,7 +32,8 @@ pub struct NewAccount<'a> {
 }
 
 /// Creates an account; a taken user name or email is a unique violation (`users_username_key`, `users_email_key`).
-#[tracing::instrument(skip_all, err)]
+/// Errors are traced at DEBUG: a violation is the client's mistake, which the caller reports (see [`crate::ops`]).
+#[tracing::instrument(skip_all, err(level = "debug"))]
 pub async fn create<'c>(db: impl Db<'c>, a: &NewAccount<'_>) -> sqlx::Result<UserId> {
     sqlx::query_scalar!(
         r#"insert into users (username, name, email, job_title, locale, password_hash)
@@ -50,8 +51,8 @@ pub async fn create<'c>(db: impl Db<'c>, a: &NewAccount<'_>) -> sqlx::Result<Use
 }
 
 /// Saves an admin's edit of an account; a new email invalidates pending reset links. Unique violations
-/// (`users_username_key`, `users_email_key`) are the caller's to report.
-#[tracing::instrument(skip_all, fields(user.id = %user_id), err)]
+/// (`users_username_key`, `users_email_key`) are the caller's to report (so errors are traced at DEBUG only).
+#[tracing::instrument(skip_all, fields(user.id = %user_id), err(level = "debug"))]
 pub async fn update(
     conn: &mut PgConnection,
     user_id: UserId,
@@ -152,8 +153,9 @@ pub async fn ownership<'c>(db: impl Db<'c>, user_id: UserId) -> sqlx::Result<Own
 }
 
 /// Deletes an account (sessions, memberships, subscriptions and reset links go with it). A foreign-key violation
-/// means it came to own something meanwhile: the caller refuses as for [`ownership`].
-#[tracing::instrument(skip_all, fields(user.id = %user_id), err)]
+/// means it came to own something meanwhile: the caller refuses as for [`ownership`] (so errors are traced at DEBUG
+/// only).
+#[tracing::instrument(skip_all, fields(user.id = %user_id), err(level = "debug"))]
 pub async fn delete(conn: &mut PgConnection, user_id: UserId) -> sqlx::Result<bool> {
     Ok(
         sqlx::query!("delete from users where user_id = $1", user_id.0)

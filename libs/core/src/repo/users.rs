@@ -304,8 +304,9 @@ pub struct AccountUpdate<'a> {
 }
 
 /// Saves a person's own account settings. A new email invalidates every pending password-reset link, since a link
-/// belongs to the address it was sent to. A taken email is a unique violation (`users_email_key`).
-#[tracing::instrument(skip_all, fields(user.id = %user_id), err)]
+/// belongs to the address it was sent to. A taken email is a unique violation (`users_email_key`), the caller's to
+/// report (so errors are traced at DEBUG only).
+#[tracing::instrument(skip_all, fields(user.id = %user_id), err(level = "debug"))]
 pub async fn update_account(
     conn: &mut PgConnection,
     user_id: UserId,

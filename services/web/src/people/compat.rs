@@ -5,13 +5,11 @@ use axum::Json;
 use axum::extract::{Query, State};
 use flicket_core::domain::UserId;
 use flicket_core::permissions::admin::can_see_emails;
-use flicket_core::repo::users;
+use flicket_core::repo::{compat, users};
 use serde::Serialize;
 
 use crate::api::{ApiError, ApiUser};
-use crate::api_compat::{
-    Collection, Paging, Params, ParamsExt as _, Site, actor, offset, query_page,
-};
+use crate::api_compat::{Collection, Paging, Params, ParamsExt as _, Site, actor, query_page};
 use crate::extract::ApiId;
 use crate::state::AppState;
 
@@ -100,19 +98,21 @@ pub async fn get(
     Ok(Json(User::new(&site, shown)))
 }
 
-/// `GET /flicket-api/users/?name=&page=`: the directory, by user name (`name` matches part of the name or the
-/// user name, as the directory's search).
+/// `GET /flicket-api/users/?name=&page=`: every user, by id, as Flicket listed them (`FlicketUser.query`, no
+/// order). `name` filters as Flicket's `FlicketUser.name.ilike('%{name}%')` did: on the display name only (not the
+/// user name), ignoring case, and with `%` and `_` in it working as `LIKE` wildcards, as they did there.
 pub async fn list(
     State(state): State<AppState>,
     user: ApiUser,
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<User>>, ApiError> {
     let show_emails = can_see_emails(&actor(&user));
-    let name = query.text("name").unwrap_or_default();
+    let name = query.text("name");
+    let like = name.as_ref().map(|n| format!("%{n}%"));
     let site = Site::load(&state).await?;
-    let (page, per_page) = (query_page(&query), site.per_page(&query));
-    let total = users::count_search(&state.pool, &name, false).await?;
-    let rows = users::search(&state.pool, &name, false, per_page, offset(page, per_page)).await?;
+    let at = site.window(query_page(&query), &query)?;
+    let total = compat::count_users(&state.pool, like.as_deref()).await?;
+    let rows = compat::users(&state.pool, like.as_deref(), at.per_page, at.offset()).await?;
     let items = rows
         .into_iter()
         .map(|u| {
@@ -129,16 +129,12 @@ pub async fn list(
             User::new(&site, shown)
         })
         .collect();
-    let filters: Vec<(&str, String)> = if name.is_empty() {
-        vec![]
-    } else {
-        vec![("name", name)]
-    };
+    let filters: Vec<(&str, String)> = name.map(|n| ("name", n)).into_iter().collect();
     Ok(Json(Collection::of(
         &site,
         Paging::Query("users/"),
         &filters,
-        (page, per_page, total),
+        (at, total),
         items,
-    )))
+    )?))
 }

@@ -37,6 +37,7 @@ mod replicas;
 mod rest;
 mod rest_attachments;
 mod rest_compat;
+mod rest_compat_parity;
 mod rest_reference;
 mod rest_roles;
 mod rest_tickets;

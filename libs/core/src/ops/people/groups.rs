@@ -38,7 +38,7 @@ async fn untouched(conn: &mut PgConnection, id: GroupId) -> OpError {
 }
 
 /// Creates a group (audit `group.create`); a taken name is refused on `name`.
-#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err)]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err(level = "debug"))]
 pub async fn create_group(
     conn: &mut PgConnection,
     acting: &Acting,
@@ -56,7 +56,7 @@ pub async fn create_group(
 }
 
 /// Renames a group that is not built in (audit `group.rename`, with the names before and after).
-#[tracing::instrument(skip_all, fields(group.id = %id), err)]
+#[tracing::instrument(skip_all, fields(group.id = %id), err(level = "debug"))]
 pub async fn rename_group(
     conn: &mut PgConnection,
     acting: &Acting,
@@ -85,7 +85,7 @@ pub async fn rename_group(
 }
 
 /// Deletes a group that is not built in, with its memberships (audit `group.delete`).
-#[tracing::instrument(skip_all, fields(group.id = %id), err)]
+#[tracing::instrument(skip_all, fields(group.id = %id), err(level = "debug"))]
 pub async fn delete_group(conn: &mut PgConnection, acting: &Acting, id: GroupId) -> OpResult<()> {
     admins_only(acting)?;
     lock_admins(conn, acting).await?;
@@ -99,7 +99,7 @@ pub async fn delete_group(conn: &mut PgConnection, acting: &Acting, id: GroupId)
 
 /// Adds the account with this user name or email to a group (audit `group.add_member` when it was not a member);
 /// an unknown account is refused on `username`.
-#[tracing::instrument(skip_all, fields(group.id = %id), err)]
+#[tracing::instrument(skip_all, fields(group.id = %id), err(level = "debug"))]
 pub async fn add_member(
     conn: &mut PgConnection,
     acting: &Acting,
@@ -122,7 +122,7 @@ pub async fn add_member(
 
 /// Removes a member from a group (audit `group.remove_member` when it was one); never the last enabled admin from
 /// `admin`.
-#[tracing::instrument(skip_all, fields(group.id = %id, user.id = %user_id), err)]
+#[tracing::instrument(skip_all, fields(group.id = %id, user.id = %user_id), err(level = "debug"))]
 pub async fn remove_member(
     conn: &mut PgConnection,
     acting: &Acting,

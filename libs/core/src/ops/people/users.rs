@@ -180,7 +180,7 @@ async fn hash(new: &PlainPassword) -> OpResult<String> {
 
 /// Creates an account with its groups (audit `user.create`). The password is hashed (the slow part) before the
 /// admin set is locked. A taken user name or email is refused on its field.
-#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err)]
+#[tracing::instrument(skip_all, fields(user.id = %acting.user_id()), err(level = "debug"))]
 pub async fn create_user(
     conn: &mut PgConnection,
     acting: &Acting,
@@ -215,7 +215,7 @@ pub async fn create_user(
 /// Saves an account's fields and groups (audit `user.update`, with the values before and after), and disables or
 /// enables it when `disabled` says so and it is not so already (audit `user.disable` / `user.enable`). Refused:
 /// disabling one's own account, and removing the last enabled admin from `admin` or disabling them.
-#[tracing::instrument(skip_all, fields(user.id = %id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %id), err(level = "debug"))]
 pub async fn update_user(
     conn: &mut PgConnection,
     acting: &Acting,
@@ -319,14 +319,14 @@ async fn switch_user(
 
 /// Disables an account and ends its sessions and API tokens (audit `user.disable`). Not one's own account, and
 /// never the last enabled admin.
-#[tracing::instrument(skip_all, fields(user.id = %id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %id), err(level = "debug"))]
 pub async fn disable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -> OpResult<()> {
     removable(acting, id)?;
     switch_user(conn, acting, id, true).await
 }
 
 /// Enables an account again (audit `user.enable`); its former sessions and tokens stay ended.
-#[tracing::instrument(skip_all, fields(user.id = %id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %id), err(level = "debug"))]
 pub async fn enable_user(conn: &mut PgConnection, acting: &Acting, id: UserId) -> OpResult<()> {
     admins_only(acting)?;
     switch_user(conn, acting, id, false).await
@@ -361,7 +361,7 @@ fn owns(owned: user_admin::Ownership) -> OpError {
 /// Deletes an account that owns no ticket, reply or attachment (audit `user.delete`, with its names); otherwise a
 /// conflict saying what it owns (disabling it is the way out). Not one's own account, and never the last enabled
 /// admin.
-#[tracing::instrument(skip_all, fields(user.id = %id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %id), err(level = "debug"))]
 pub async fn delete_user(
     conn: &mut PgConnection,
     acting: &Acting,
@@ -398,7 +398,7 @@ pub async fn delete_user(
 
 /// Issues a password-reset link for an enabled account and its email (audit `user.reset_link`); returns the outbox
 /// rows to relay. The admin never learns the new password.
-#[tracing::instrument(skip_all, fields(user.id = %id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %id), err(level = "debug"))]
 pub async fn send_reset(
     conn: &mut PgConnection,
     acting: &Acting,

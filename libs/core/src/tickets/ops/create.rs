@@ -31,7 +31,7 @@ pub struct NewTicketInput {
 
 /// Raises a ticket: status Open, the creator subscribed, activity "opened", the creator's `total_posts` + 1, and the
 /// category remembered for the creator's next ticket.
-#[tracing::instrument(skip_all, fields(user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(user.id = %actor.user_id), err(level = "debug"))]
 pub async fn create(
     conn: &mut PgConnection,
     actor: &Actor,

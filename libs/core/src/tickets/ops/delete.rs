@@ -10,7 +10,7 @@ use crate::repo::{activities, attachments, posts, ticket_users, tickets};
 
 /// Deletes a ticket with its replies, attachments, history, subscriptions and activity, and corrects the counters of
 /// its creator, repliers and assignee.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn delete_ticket(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -35,7 +35,7 @@ pub async fn delete_ticket(
 
 /// Deletes a reply with its attachments and history; its activity moves to the previous reply (it still describes
 /// the ticket); the author's counter is corrected. Returns the reply's ticket.
-#[tracing::instrument(skip_all, fields(post.id = %post_id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(post.id = %post_id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn delete_post(
     conn: &mut PgConnection,
     actor: &Actor,

@@ -124,7 +124,7 @@ async fn new_body(
 }
 
 /// Edits the ticket's title, body, priority, hours and attachments (creator or admin, not while closed).
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn edit_ticket(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -165,7 +165,7 @@ pub async fn edit_ticket(
 
 /// Edits a reply's body, hours and attachments, and the ticket's status and priority (author or admin, not while
 /// the ticket is closed). Returns the reply's ticket.
-#[tracing::instrument(skip_all, fields(post.id = %post_id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(post.id = %post_id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn edit_post(
     conn: &mut PgConnection,
     actor: &Actor,

@@ -33,7 +33,7 @@ pub struct ReplyInput {
 
 /// Adds a reply: status and priority changes (with their activity under the reply), a reply to a closed ticket
 /// reopens it, the replier is subscribed and counted, subscribers are notified; "reply and close" then closes.
-#[tracing::instrument(skip_all, fields(ticket.id = %ticket_id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %ticket_id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn reply(
     conn: &mut PgConnection,
     actor: &Actor,

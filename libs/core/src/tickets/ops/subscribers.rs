@@ -10,7 +10,7 @@ use crate::repo::subscriptions;
 use crate::tickets::activity::ActivityKind;
 
 /// Subscribes an enabled user (by user name) to a ticket.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn subscribe(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -36,7 +36,7 @@ pub async fn subscribe(
 }
 
 /// Unsubscribes a user: oneself, or anyone for admins and super users.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn unsubscribe(
     conn: &mut PgConnection,
     actor: &Actor,

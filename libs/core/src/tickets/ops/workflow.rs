@@ -23,7 +23,7 @@ async fn set_status(conn: &mut PgConnection, state: &mut TicketState, kind: &str
 }
 
 /// Claims a ticket for oneself: status In Work, the claimer subscribed (Flicket forgot this), subscribers notified.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn claim(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpResult<Vec<i64>> {
     let mut s = lock(conn, id).await?;
     can_claim(actor, &s.facts())?;
@@ -41,7 +41,7 @@ pub async fn claim(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpRe
 }
 
 /// Assigns a ticket to an enabled user (by user name): status In Work, the assignee subscribed and notified.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn assign(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -76,7 +76,7 @@ pub async fn assign(
 }
 
 /// Releases a ticket: no assignee, status Open.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn release(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpResult<Vec<i64>> {
     let mut s = lock(conn, id).await?;
     can_release(actor, &s.facts())?;
@@ -92,7 +92,7 @@ pub async fn release(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> Op
 }
 
 /// Closes a ticket: status Closed, no assignee.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn close(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpResult<Vec<i64>> {
     let mut s = lock(conn, id).await?;
     can_close(actor, &s.facts())?;
@@ -125,7 +125,7 @@ pub(super) async fn close_locked(
 }
 
 /// Reopens a closed ticket: status Open.
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn reopen(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpResult<Vec<i64>> {
     let mut s = lock(conn, id).await?;
     can_reopen(actor, &s.facts())?;
@@ -140,7 +140,7 @@ pub async fn reopen(conn: &mut PgConnection, actor: &Actor, id: TicketId) -> OpR
 }
 
 /// Moves a ticket to another department/category (when the settings allow it).
-#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err)]
+#[tracing::instrument(skip_all, fields(ticket.id = %id, user.id = %actor.user_id), err(level = "debug"))]
 pub async fn change_category(
     conn: &mut PgConnection,
     actor: &Actor,

@@ -18,8 +18,7 @@ use serde_json::Value;
 use super::{Category, Department, DepartmentCategory};
 use crate::api::{ApiError, ApiUser};
 use crate::api_compat::{
-    Collection, Paging, Params, ParamsExt as _, Site, bad_request, int_filter, offset, query_page,
-    slice,
+    Collection, Paging, Params, ParamsExt as _, Site, bad_request, int_filter, query_page,
 };
 use crate::catalog::ApiChange;
 use crate::extract::ApiId;
@@ -46,9 +45,9 @@ pub async fn departments(
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Department>>, ApiError> {
     let site = Site::load(&state).await?;
-    let (page, per_page) = (query_page(&query), site.per_page(&query));
+    let at = site.window(query_page(&query), &query)?;
     let total = catalog_admin::count_departments(&state.pool).await?;
-    let rows = catalog_admin::departments(&state.pool, per_page, offset(page, per_page)).await?;
+    let rows = catalog_admin::departments(&state.pool, at.per_page, at.offset()).await?;
     let items = rows
         .into_iter()
         .map(|d| Department::new(&site, d.department_id, d.name))
@@ -57,9 +56,9 @@ pub async fn departments(
         &site,
         Paging::Query("departments/"),
         &[],
-        (page, per_page, total),
+        (at, total),
         items,
-    )))
+    )?))
 }
 
 /// A JSON object body; anything else has none of the fields (Flicket's `request.get_json() or {}`).
@@ -185,8 +184,10 @@ pub async fn department_category(
 }
 
 /// `GET /flicket-api/department_categories/?department_category=&department_id=&department=&page=`: by
-/// "Department / Category"; `department_category` matches any part of it, `department` the end of the department's
-/// name (both ignoring case).
+/// "Department / Category" ignoring case, as Flicket's `ORDER BY concat(department, ' / ', category)` came out
+/// under the collation of its usual databases (see the test
+/// `department_categories_sort_ignoring_case_as_flickets_databases_collate`); `department_category` matches any
+/// part of it, `department` the end of the department's name (both ignoring case).
 pub async fn department_categories(
     State(state): State<AppState>,
     _user: ApiUser,
@@ -214,7 +215,7 @@ pub async fn department_categories(
                 .is_none_or(|d| c.department.to_lowercase().ends_with(d.as_str()))
         })
         .collect();
-    all.sort_by_key(CategoryOption::label);
+    all.sort_by_cached_key(|c| (c.label().to_lowercase(), c.category_id.0));
     let kept = [
         ("department_category", part),
         ("department_id", department_id.map(|d| d.to_string())),
@@ -246,9 +247,9 @@ async fn category_page<T, const N: usize>(
     show: fn(&Site, CategoryOption) -> T,
 ) -> Result<Json<Collection<T>>, ApiError> {
     let site = Site::load(state).await?;
-    let (page, per_page) = (query_page(query), site.per_page(query));
-    let (rows, counts) = slice(all, page, per_page);
-    let items = rows.into_iter().map(|c| show(&site, c)).collect();
+    let at = site.window(query_page(query), query)?;
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let items = at.slice(all).into_iter().map(|c| show(&site, c)).collect();
     let filters: Vec<(&str, String)> = kept
         .into_iter()
         .filter_map(|(k, v)| Some((k, v?)))
@@ -257,7 +258,7 @@ async fn category_page<T, const N: usize>(
         &site,
         Paging::Query(path),
         &filters,
-        counts,
+        (at, total),
         items,
-    )))
+    )?))
 }

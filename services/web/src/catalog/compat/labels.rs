@@ -3,14 +3,14 @@
 //! statuses.)
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use flicket_core::domain::{PriorityId, StatusId};
 use flicket_core::repo::catalog;
 use flicket_core::repo::catalog_admin::LabelTable;
 
 use super::{Label, LabelKind, PRIORITIES, STATUSES};
 use crate::api::{ApiError, ApiUser};
-use crate::api_compat::{Collection, Paging, Params, Site, path_page, query_page, slice};
+use crate::api_compat::{Collection, PageNo, Paging, Params, Site, query_page};
 use crate::extract::ApiId;
 use crate::state::AppState;
 
@@ -63,13 +63,21 @@ async fn page(
     query: &Params,
 ) -> Result<Json<Collection<Label>>, ApiError> {
     let site = Site::load(state).await?;
-    let per_page = site.per_page(query);
-    let (rows, counts) = slice(all(state, kind).await?, page, per_page);
-    let items = rows
+    let at = site.window(page, query)?;
+    let all = all(state, kind).await?;
+    let total = i64::try_from(all.len()).unwrap_or(i64::MAX);
+    let items = at
+        .slice(all)
         .into_iter()
         .map(|(id, name)| Label::new(&site, kind, id, name))
         .collect();
-    Ok(Json(Collection::of(&site, paging, &[], counts, items)))
+    Ok(Json(Collection::of(
+        &site,
+        paging,
+        &[],
+        (at, total),
+        items,
+    )?))
 }
 
 /// `GET /flicket-api/status/<id>`.
@@ -114,9 +122,9 @@ pub async fn priorities(
 pub async fn priorities_page(
     State(state): State<AppState>,
     _user: ApiUser,
-    Path(page_no): Path<String>,
+    ApiId(PageNo(page_no)): ApiId<PageNo>,
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Label>>, ApiError> {
-    let at = (path_page(&page_no)?, Paging::Path(PRIORITIES.all_path));
+    let at = (page_no, Paging::Path(PRIORITIES.all_path));
     page(&state, PRIORITIES, at, &query).await
 }

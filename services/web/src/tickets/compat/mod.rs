@@ -4,8 +4,6 @@
 
 mod records;
 
-use std::str::FromStr;
-
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
@@ -26,8 +24,8 @@ use serde_json::Value;
 use super::reads::{post_view, post_with_facts};
 use crate::api::{ApiError, ApiUser};
 use crate::api_compat::{
-    Collection, Paging, Params, Site, actor, add_slash, bad_request, date, keep_visible, offset,
-    path_page, visible,
+    Collection, PageNo, Paging, Params, Site, actor, add_slash, bad_request, date, keep_visible,
+    visible,
 };
 use crate::extract::{ApiId, ApiIds};
 use crate::run::run;
@@ -47,17 +45,6 @@ pub fn routes() -> Router<AppState> {
         .route("/flicket-api/posts/{ticket_id}/{page}", get(add_slash))
         .route("/flicket-api/posts/{ticket_id}/{page}/", get(posts_page))
         .merge(records::routes())
-}
-
-/// A page number in a collection's path (`…/tickets/2/`): not an id, but read as Flicket did (see [`path_page`]).
-#[derive(Debug, Clone, Copy)]
-struct PageNo(i64);
-
-impl FromStr for PageNo {
-    type Err = ApiError;
-    fn from_str(raw: &str) -> Result<Self, ApiError> {
-        path_page(raw).map(Self)
-    }
 }
 
 /// A ticket's `links`.
@@ -167,9 +154,9 @@ async fn tickets_page(
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Ticket>>, ApiError> {
     let site = Site::load(&state).await?;
-    let per_page = site.per_page(&query);
+    let at = site.window(page, &query)?;
     let total = tickets::count(&state.pool).await?;
-    let rows = compat::tickets(&state.pool, per_page, offset(page, per_page)).await?;
+    let rows = compat::tickets(&state.pool, at.per_page, at.offset()).await?;
     let actor = actor(&user);
     let rows = keep_visible(&state, &actor, rows, |t| t.ticket_id).await?;
     let items = rows.into_iter().map(|t| Ticket::new(&site, t)).collect();
@@ -177,9 +164,9 @@ async fn tickets_page(
         &site,
         Paging::Path("tickets/"),
         &[],
-        (page, per_page, total),
+        (at, total),
         items,
-    )))
+    )?))
 }
 
 const MISSING: &str = "Must include title, content, category_id and ticket_priority_id.";
@@ -328,7 +315,8 @@ async fn posts_page(
     posts_of(state, user, id, page, query).await
 }
 
-/// A ticket's replies, oldest first.
+/// A ticket's replies, oldest first. Flicket filtered the replies by ticket id, so an unknown ticket has none: its
+/// first page is empty, not a 404 (and so is that of a ticket the user may not see, which cannot be told apart).
 async fn posts_of(
     State(state): State<AppState>,
     user: ApiUser,
@@ -336,20 +324,25 @@ async fn posts_of(
     page: i64,
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Post>>, ApiError> {
-    let t = tickets::view(&state.pool, id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    visible(&actor(&user), &t.facts())?;
     let site = Site::load(&state).await?;
-    let per_page = site.per_page(&query);
-    let rows = posts::page(&state.pool, id, per_page, offset(page, per_page)).await?;
+    let at = site.window(page, &query)?;
+    let shown = tickets::view(&state.pool, id)
+        .await?
+        .filter(|t| visible(&actor(&user), &t.facts()).is_ok());
+    let (rows, total) = match shown {
+        Some(t) => (
+            posts::page(&state.pool, id, at.per_page, at.offset()).await?,
+            t.reply_count,
+        ),
+        None => (vec![], 0),
+    };
     let items = rows.into_iter().map(|p| Post::new(&site, id, p)).collect();
     let path = format!("posts/{id}/");
     Ok(Json(Collection::of(
         &site,
         Paging::Path(&path),
         &[],
-        (page, per_page, t.reply_count),
+        (at, total),
         items,
-    )))
+    )?))
 }

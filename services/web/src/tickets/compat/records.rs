@@ -9,12 +9,10 @@ use flicket_core::repo::compat::{self, ActionRow, HistoryRow, SubscriptionRow, U
 use flicket_core::repo::tickets;
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
 
-use super::PageNo;
 use crate::api::{ApiError, ApiUser};
 use crate::api_compat::{
-    Collection, Paging, Params, Site, actor, add_slash, date, int_filter, keep_visible, offset,
+    Collection, PageNo, Paging, Params, Site, actor, add_slash, date, int_filter, keep_visible,
     query_page, visible,
 };
 use crate::extract::{ApiId, ApiIds};
@@ -59,6 +57,14 @@ async fn check_ticket(state: &AppState, user: &ApiUser, id: TicketId) -> Result<
         .await?
         .ok_or_else(ApiError::not_found)?;
     visible(&actor(user), &facts)
+}
+
+/// Whether the ticket exists and the user may see it. A list under a ticket (its subscriptions, its actions) was a
+/// filter by ticket id in Flicket, so under an unknown ticket it is empty rather than a 404; a ticket the user may
+/// not see lists nothing either, so that the two cannot be told apart.
+async fn ticket_shown(state: &AppState, user: &ApiUser, id: TicketId) -> Result<bool, ApiError> {
+    let facts = tickets::facts(&state.pool, id).await?;
+    Ok(facts.is_some_and(|f| visible(&actor(user), &f).is_ok()))
 }
 
 /// A subscription's `links`.
@@ -144,7 +150,7 @@ async fn ticket_subscriptions_page(
     subscriptions_of(state, user, Some(id), page, query).await
 }
 
-/// Subscriptions by id, of one ticket or of all.
+/// Subscriptions by id, of one ticket (none under a ticket unknown or not shown, see [`ticket_shown`]) or of all.
 async fn subscriptions_of(
     State(state): State<AppState>,
     user: ApiUser,
@@ -152,13 +158,20 @@ async fn subscriptions_of(
     page: i64,
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Subscription>>, ApiError> {
-    if let Some(t) = ticket {
-        check_ticket(&state, &user, t).await?;
-    }
     let site = Site::load(&state).await?;
-    let per_page = site.per_page(&query);
-    let total = compat::count_subscriptions(&state.pool, ticket).await?;
-    let rows = compat::subscriptions(&state.pool, ticket, per_page, offset(page, per_page)).await?;
+    let at = site.window(page, &query)?;
+    let listed = match ticket {
+        Some(t) => ticket_shown(&state, &user, t).await?,
+        None => true,
+    };
+    let (rows, total) = if listed {
+        (
+            compat::subscriptions(&state.pool, ticket, at.per_page, at.offset()).await?,
+            compat::count_subscriptions(&state.pool, ticket).await?,
+        )
+    } else {
+        (vec![], 0)
+    };
     let rows = keep_visible(&state, &actor(&user), rows, |s| s.ticket_id).await?;
     let items = rows
         .into_iter()
@@ -173,9 +186,9 @@ async fn subscriptions_of(
         &site,
         paging,
         &[],
-        (page, per_page, total),
+        (at, total),
         items,
-    )))
+    )?))
 }
 
 /// An upload's `links`.
@@ -192,8 +205,9 @@ struct UploadLinks {
 /// download (`image`), so `filename` is the original name too.
 #[derive(Serialize)]
 pub struct Upload {
-    /// The attachment's id (a UUID: the same id as in the UI's download links).
-    id: String,
+    /// The attachment's stable integer number (`upload_id`), as Flicket's integer upload ids: an imported
+    /// attachment keeps its Flicket id. (The UI's download links use the attachment's UUID, `image` here.)
+    id: i64,
     filename: String,
     /// The download URL.
     image: String,
@@ -209,14 +223,14 @@ impl Upload {
     fn new(site: &Site, u: UploadRow) -> Self {
         let topic = u.post_id.is_none().then_some(u.ticket_id);
         Upload {
-            id: u.attachment_id.to_string(),
+            id: u.upload_id,
             filename: u.original_name.clone(),
             image: format!("{}/attachments/{}", site.base, u.attachment_id),
             original_filename: u.original_name,
             post_id: u.post_id.map(|p| p.0),
             topic_id: topic.map(|t| t.0),
             links: UploadLinks {
-                this: site.url(&format!("upload/{}", u.attachment_id)),
+                this: site.url(&format!("upload/{}", u.upload_id)),
                 post: u.post_id.map(|p| site.url(&format!("post/{p}"))),
                 ticket: topic.map(|t| site.url(&format!("ticket/{t}"))),
                 uploads: site.url("uploads/"),
@@ -225,11 +239,12 @@ impl Upload {
     }
 }
 
-/// `GET /flicket-api/upload/<id>`.
+/// `GET /flicket-api/upload/<id>`, by the attachment's integer number (anything else in the path, a UUID included,
+/// is a 404 as Flicket's `<int:id>`).
 async fn upload(
     State(state): State<AppState>,
     user: ApiUser,
-    ApiId(id): ApiId<Uuid>,
+    ApiId(id): ApiId<i64>,
 ) -> Result<Json<Upload>, ApiError> {
     let u = compat::upload(&state.pool, id)
         .await?
@@ -258,7 +273,7 @@ async fn uploads_page(
     uploads_at(state, user, page, query).await
 }
 
-/// Every attachment of the tickets the user may see, oldest first.
+/// Every attachment of the tickets the user may see, by number.
 async fn uploads_at(
     State(state): State<AppState>,
     user: ApiUser,
@@ -266,18 +281,18 @@ async fn uploads_at(
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Upload>>, ApiError> {
     let site = Site::load(&state).await?;
-    let per_page = site.per_page(&query);
+    let at = site.window(page, &query)?;
     let total = compat::count_uploads(&state.pool).await?;
-    let rows = compat::uploads(&state.pool, per_page, offset(page, per_page)).await?;
+    let rows = compat::uploads(&state.pool, at.per_page, at.offset()).await?;
     let rows = keep_visible(&state, &actor(&user), rows, |u| u.ticket_id).await?;
     let items = rows.into_iter().map(|u| Upload::new(&site, u)).collect();
     Ok(Json(Collection::of(
         &site,
         Paging::Path("uploads/"),
         &[],
-        (page, per_page, total),
+        (at, total),
         items,
-    )))
+    )?))
 }
 
 /// A history's `links`.
@@ -369,10 +384,9 @@ async fn histories_at(
     let topic = int_filter(&query, "topic_id")?.map(TicketId);
     let post = int_filter(&query, "post_id")?.map(PostId);
     let site = Site::load(&state).await?;
-    let per_page = site.per_page(&query);
+    let at = site.window(page, &query)?;
     let total = compat::count_histories(&state.pool, topic, post).await?;
-    let rows =
-        compat::histories(&state.pool, topic, post, per_page, offset(page, per_page)).await?;
+    let rows = compat::histories(&state.pool, topic, post, at.per_page, at.offset()).await?;
     let rows = keep_visible(&state, &actor(&user), rows, |h| h.ticket_id).await?;
     let items = rows.into_iter().map(|h| History::new(&site, h)).collect();
     let mut filters = vec![];
@@ -386,9 +400,9 @@ async fn histories_at(
         &site,
         Paging::Path("histories/"),
         &filters,
-        (page, per_page, total),
+        (at, total),
         items,
-    )))
+    )?))
 }
 
 /// An action's `links`.
@@ -450,25 +464,31 @@ async fn action(
     Ok(Json(Action::new(&site, a)))
 }
 
-/// `GET /flicket-api/actions/<ticket_id>?page=`: oldest first.
+/// `GET /flicket-api/actions/<ticket_id>?page=`: oldest first; none under a ticket unknown or not shown (see
+/// [`ticket_shown`]).
 async fn actions(
     State(state): State<AppState>,
     user: ApiUser,
     ApiId(id): ApiId<TicketId>,
     Query(query): Query<Params>,
 ) -> Result<Json<Collection<Action>>, ApiError> {
-    check_ticket(&state, &user, id).await?;
     let site = Site::load(&state).await?;
-    let (page, per_page) = (query_page(&query), site.per_page(&query));
-    let total = compat::count_actions(&state.pool, id).await?;
-    let rows = compat::actions(&state.pool, id, per_page, offset(page, per_page)).await?;
+    let at = site.window(query_page(&query), &query)?;
+    let (rows, total) = if ticket_shown(&state, &user, id).await? {
+        (
+            compat::actions(&state.pool, id, at.per_page, at.offset()).await?,
+            compat::count_actions(&state.pool, id).await?,
+        )
+    } else {
+        (vec![], 0)
+    };
     let items = rows.into_iter().map(|a| Action::new(&site, a)).collect();
     let path = format!("actions/{id}");
     Ok(Json(Collection::of(
         &site,
         Paging::Query(&path),
         &[],
-        (page, per_page, total),
+        (at, total),
         items,
-    )))
+    )?))
 }
