@@ -7,7 +7,7 @@ export SQLX_OFFLINE ?= true
 # Tests create one database per test on this server.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint fmt sqlx-prepare sqlx-check build bench
+.PHONY: run test lint fmt sqlx-prepare sqlx-check build bench bench-import
 
 run:
 	@scripts/run.sh
@@ -54,6 +54,10 @@ sqlx-check:
 # It also measures the mailer (below) and writes every figure to docs/benchmarks.md.
 bench:
 	scripts/bench.sh
+	scripts/bench-import.sh
+# The import rate of `flicket-web import flicket` for 10k tickets / 50k replies, written to docs/benchmarks-import.md.
+bench-import:
+	scripts/bench-import.sh
 # Emails per second from the queue into a local SMTP sink for one mailer (release build, real Redis and PostgreSQL).
 bench-mailer:
 	DATABASE_URL=$(TEST_DATABASE_URL) cargo test --release -p flicket-mailer --test notify bench -- --ignored --nocapture

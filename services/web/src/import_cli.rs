@@ -42,11 +42,14 @@ pub struct FlicketArgs {
     pub batch_size: usize,
 }
 
-/// A progress bar on a terminal; nothing otherwise.
-struct Bar(ProgressBar);
+/// A progress bar on a terminal (nothing otherwise), and a log line per table with its duration.
+struct Bar(ProgressBar, std::sync::Mutex<Option<(Table, Instant)>>);
 
 impl Progress for Bar {
     fn start(&self, table: Table, rows: u64) {
+        if let Ok(mut current) = self.1.lock() {
+            *current = Some((table, Instant::now()));
+        }
         self.0.reset();
         self.0.set_length(rows);
         self.0.set_position(0);
@@ -57,6 +60,16 @@ impl Progress for Bar {
     }
     fn finish(&self) {
         self.0.set_position(self.0.length().unwrap_or(0));
+        if let Ok(mut current) = self.1.lock()
+            && let Some((table, started)) = current.take()
+        {
+            tracing::info!(
+                table = table.source_name(),
+                rows = self.0.position(),
+                seconds = started.elapsed().as_secs_f64(),
+                "table imported"
+            );
+        }
     }
 }
 
@@ -113,7 +126,7 @@ pub async fn run(config: &Config, command: ImportCommand) -> anyhow::Result<()> 
     } else {
         ProgressBar::hidden()
     };
-    let progress = Bar(bar.clone());
+    let progress = Bar(bar.clone(), std::sync::Mutex::new(None));
     let started = Instant::now();
     let result = import::run(&pool, &options, &progress).await;
     bar.finish_and_clear();

@@ -38,13 +38,23 @@ pub async fn mapped<'c>(
     flicket_ids: &[i64],
 ) -> sqlx::Result<Vec<(i64, Option<i64>)>> {
     let rows = sqlx::query!(
-        "select flicket_id, our_id from import_map where kind = $1 and flicket_id = any($2)",
+        "select m.flicket_id, m.our_id from unnest($2::bigint[]) as f (id)
+         join import_map m on m.kind = $1 and m.flicket_id = f.id",
         kind,
         flicket_ids
     )
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|r| (r.flicket_id, r.our_id)).collect())
+}
+
+/// Refreshes the planner's statistics of the tables an import grows (they go from empty to large within minutes,
+/// faster than autovacuum notices: without this, lookups by id turn into scans).
+pub async fn analyze(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("analyze import_map, tickets, posts")
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Every mapping of a kind (for the small tables: users, groups, catalog).
@@ -503,6 +513,30 @@ pub async fn insert_attachments(conn: &mut PgConnection, a: &Attachments) -> sql
     Ok(())
 }
 
+/// Makes this transaction's reply inserts skip the per-row update of their ticket (see
+/// [`refresh_reply_counters`], which must follow in the same transaction).
+pub async fn bulk_replies(conn: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query!("select set_config('flicket.bulk_replies', 'on', true) as \"set!\"")
+        .fetch_one(conn)
+        .await?;
+    Ok(())
+}
+
+/// Recomputes the reply counters and the replies' search document of `tickets` from their replies (once per ticket
+/// and batch, instead of once per reply).
+pub async fn refresh_reply_counters(conn: &mut PgConnection, tickets: &[i64]) -> sqlx::Result<()> {
+    sqlx::query!(
+        "update tickets t set reply_count = r.n, reply_hours = r.hours, replies_search = ticket_replies_document(t.ticket_id)
+         from (select ticket_id, count(*)::int as n, coalesce(sum(hours), 0) as hours from posts
+               where ticket_id = any($1) group by ticket_id) r
+         where t.ticket_id = r.ticket_id",
+        tickets
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A batch of edit history rows, column by column.
 #[derive(Debug, Default)]
 pub struct Edits {
@@ -615,6 +649,18 @@ pub async fn finish_tickets(conn: &mut PgConnection) -> sqlx::Result<()> {
              t.last_activity_at)
          where t.is_closed and t.closed_at is null
            and t.ticket_id in (select our_id from import_map where kind = 'ticket')"
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Marks a digest period as done without sending it: the digest of imported tickets starts with the next period.
+pub async fn skip_digest_period(conn: &mut PgConnection, period: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        "insert into digest_runs (period_key, claimed_by, finished_at) values ($1, 'flicket-import', now())
+         on conflict (period_key) do nothing",
+        period
     )
     .execute(conn)
     .await?;

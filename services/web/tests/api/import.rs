@@ -103,8 +103,16 @@ async fn imports_everything(pool: PgPool, dialect: Dialect, variant: Variant) ->
             .iter()
             .any(|p| p.rule == Rule::UploadFileMissing && p.detail.ends_with(".pdf"))
     );
-    // No email for imported activity.
+    // No email for imported activity, and the digest due now is not sent for the imported tickets.
     assert_eq!(count(&pool, "select count(*) from outbox").await, 0);
+    assert_eq!(
+        count(
+            &pool,
+            "select count(*) from digest_runs where claimed_by = 'flicket-import'"
+        )
+        .await,
+        1
+    );
     // A second run imports nothing.
     let again = import::run(&pool, &options(&source, uploads.clone()), &Quiet)
         .await
@@ -204,8 +212,21 @@ async fn an_imported_sqlite_desk_works_on_the_web(pool: PgPool) {
     )
     .await;
     assert!(activities >= 2, "ticket 1042 keeps its actions");
-    let history = app.get("/tickets/1/history").await;
-    assert_eq!(history.status(), StatusCode::OK);
+    let history = app.get_text("/tickets/1/history").await;
+    let originals: Vec<String> = sqlx::query_scalar(
+        "select original_html from edit_history where ticket_id = 1 and post_id is null",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        originals.len(),
+        2,
+        "ticket 1's body was edited twice in Flicket"
+    );
+    for html in &originals {
+        assert!(history.contains(html.trim()), "the history shows {html}");
+    }
     // The raw HTML was sanitised.
     let page = app.get_text("/tickets/10").await;
     assert!(!page.contains("<script>alert(1)</script>"));

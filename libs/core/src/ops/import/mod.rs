@@ -225,7 +225,9 @@ impl<'a> Run<'a> {
         self.users().await?;
         self.memberships().await?;
         self.tickets().await?;
+        self.analyze().await?;
         self.posts().await?;
+        self.analyze().await?;
         self.uploads().await?;
         self.history().await?;
         self.subscriptions().await?;
@@ -236,6 +238,15 @@ impl<'a> Run<'a> {
             repo::finish_tickets(&mut tx).await?;
             repo::move_sequences(&mut tx).await?;
             crate::repo::user_admin::recount(&mut *tx).await?;
+            // Digests start after the import: the latest period already due is not sent for imported tickets.
+            let settings = crate::repo::settings::load(&mut *tx).await?;
+            if let Ok(schedule) = crate::digest::DigestSchedule::parse(
+                &settings.digest_cron,
+                &settings.digest_timezone,
+            ) && let Some(due) = schedule.latest_at_or_before(Utc::now())
+            {
+                repo::skip_digest_period(&mut tx, &crate::digest::period_key(due)).await?;
+            }
             let report = serde_json::to_value(&self.report).unwrap_or_default();
             repo::finish_run(&mut *tx, run_id, &report).await?;
             crate::repo::audit::record(
@@ -254,6 +265,15 @@ impl<'a> Run<'a> {
             tx.commit().await?;
         }
         Ok(self.report)
+    }
+
+    /// Fresh planner statistics after a large table (not in a dry run).
+    async fn analyze(&self) -> Result<(), ImportError> {
+        if !self.opts.dry_run {
+            let mut conn = self.target.acquire().await?;
+            repo::analyze(&mut conn).await?;
+        }
+        Ok(())
     }
 
     /// A transaction for one batch (`None` in a dry run).

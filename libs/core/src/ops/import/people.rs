@@ -60,9 +60,8 @@ impl Run<'_> {
                 if f == MADE_UP {
                     self.deleted_user = o;
                 }
-                o.map(|o| {
+                o.inspect(|&o| {
                     self.users.insert(f, o);
-                    o
                 })
             })
             .collect();

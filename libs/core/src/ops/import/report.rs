@@ -256,6 +256,67 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The report as text for a terminal, in `locale`: a table of counts, the rules applied, the problems.
+    pub fn render(&self, locale: crate::Locale, source: &str) -> String {
+        use crate::i18n::FluentArgs;
+        use std::fmt::Write;
+        let mut out = String::new();
+        let mut args = FluentArgs::new();
+        args.set("source", source.to_owned());
+        let _ = writeln!(out, "{}", locale.t_args("import-report-title", &args));
+        if self.dry_run {
+            let _ = writeln!(out, "{}", locale.t("import-report-dry-run"));
+        }
+        let _ = writeln!(
+            out,
+            "\n{:<30}{:>10}{:>10}{:>10}{:>10}",
+            "",
+            locale.t("import-report-read"),
+            locale.t("import-report-imported"),
+            locale.t("import-report-already"),
+            locale.t("import-report-skipped")
+        );
+        for (table, c) in &self.tables {
+            let _ = writeln!(
+                out,
+                "{:<30}{:>10}{:>10}{:>10}{:>10}",
+                table.source_name(),
+                c.read,
+                c.imported,
+                c.already,
+                c.skipped
+            );
+        }
+        let _ = writeln!(out, "\n{}", locale.t("import-report-rules"));
+        if self.rules.is_empty() {
+            let _ = writeln!(out, "  {}", locale.t("import-report-no-rules"));
+        }
+        for (rule, n) in &self.rules {
+            let _ = writeln!(out, "  {n:>7}  {}", locale.t(&rule.message_id()));
+        }
+        if !self.problems.is_empty() {
+            let mut args = FluentArgs::new();
+            args.set("count", self.problems.len() as u64 + self.problems_unlisted);
+            let _ = writeln!(out, "\n{}", locale.t_args("import-report-problems", &args));
+            for p in &self.problems {
+                let mut args = FluentArgs::new();
+                args.set("table", p.table.source_name());
+                args.set("id", p.flicket_id);
+                args.set("rule", locale.t(&p.rule.message_id()));
+                args.set("detail", p.detail.clone());
+                let _ = writeln!(out, "  {}", locale.t_args("import-problem", &args));
+            }
+            if self.problems_unlisted > 0 {
+                let mut args = FluentArgs::new();
+                args.set("count", self.problems_unlisted);
+                let _ = writeln!(out, "  {}", locale.t_args("import-report-unlisted", &args));
+            }
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -339,66 +400,5 @@ mod tests {
             r.count(Rule::UploadFileMissing),
             MAX_PROBLEMS_LISTED as u64 + 3
         );
-    }
-}
-
-impl Report {
-    /// The report as text for a terminal, in `locale`: a table of counts, the rules applied, the problems.
-    pub fn render(&self, locale: crate::Locale, source: &str) -> String {
-        use crate::i18n::FluentArgs;
-        use std::fmt::Write;
-        let mut out = String::new();
-        let mut args = FluentArgs::new();
-        args.set("source", source.to_owned());
-        let _ = writeln!(out, "{}", locale.t_args("import-report-title", &args));
-        if self.dry_run {
-            let _ = writeln!(out, "{}", locale.t("import-report-dry-run"));
-        }
-        let _ = writeln!(
-            out,
-            "\n{:<30}{:>10}{:>10}{:>10}{:>10}",
-            "",
-            locale.t("import-report-read"),
-            locale.t("import-report-imported"),
-            locale.t("import-report-already"),
-            locale.t("import-report-skipped")
-        );
-        for (table, c) in &self.tables {
-            let _ = writeln!(
-                out,
-                "{:<30}{:>10}{:>10}{:>10}{:>10}",
-                table.source_name(),
-                c.read,
-                c.imported,
-                c.already,
-                c.skipped
-            );
-        }
-        let _ = writeln!(out, "\n{}", locale.t("import-report-rules"));
-        if self.rules.is_empty() {
-            let _ = writeln!(out, "  {}", locale.t("import-report-no-rules"));
-        }
-        for (rule, n) in &self.rules {
-            let _ = writeln!(out, "  {n:>7}  {}", locale.t(&rule.message_id()));
-        }
-        if !self.problems.is_empty() {
-            let mut args = FluentArgs::new();
-            args.set("count", self.problems.len() as u64 + self.problems_unlisted);
-            let _ = writeln!(out, "\n{}", locale.t_args("import-report-problems", &args));
-            for p in &self.problems {
-                let mut args = FluentArgs::new();
-                args.set("table", p.table.source_name());
-                args.set("id", p.flicket_id);
-                args.set("rule", locale.t(&p.rule.message_id()));
-                args.set("detail", p.detail.clone());
-                let _ = writeln!(out, "  {}", locale.t_args("import-problem", &args));
-            }
-            if self.problems_unlisted > 0 {
-                let mut args = FluentArgs::new();
-                args.set("count", self.problems_unlisted);
-                let _ = writeln!(out, "  {}", locale.t_args("import-report-unlisted", &args));
-            }
-        }
-        out
     }
 }

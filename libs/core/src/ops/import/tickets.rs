@@ -289,7 +289,12 @@ impl Run<'_> {
             self.report.table(Table::Posts).imported += flicket_ids.len() as u64;
             if let Some(conn) = tx.as_deref_mut() {
                 batch.post_id = ours.clone();
+                repo::bulk_replies(conn).await?;
                 repo::insert_posts(conn, &batch).await?;
+                let mut touched = batch.ticket_id.clone();
+                touched.sort_unstable();
+                touched.dedup();
+                repo::refresh_reply_counters(conn, &touched).await?;
                 repo::map(conn, "post", &flicket_ids, &ours).await?;
                 repo::move_sequences(conn).await?;
             }
