@@ -22,9 +22,9 @@ trap 'rm -rf "$FLICKET_UPLOAD_DIR"; for d in $src $small $dst; do psql -q "$serv
 fresh() { psql -q "$server/postgres" -c "drop database if exists $1 with (force)" -c "create database $1" >/dev/null; }
 
 fresh $src
-psql -q -v ON_ERROR_STOP=1 "$server/$src" -f scripts/flicket-bench-source.sql >/dev/null
+psql -q -v ON_ERROR_STOP=1 "$server/$src" -f services/web/tests/fixtures/flicket/schema-postgres.sql -f scripts/flicket-bench-source.sql >/dev/null
 fresh $small
-psql -q -v ON_ERROR_STOP=1 "$server/$small" -f scripts/flicket-bench-source.sql >/dev/null
+psql -q -v ON_ERROR_STOP=1 "$server/$small" -f services/web/tests/fixtures/flicket/schema-postgres.sql -f scripts/flicket-bench-source.sql >/dev/null
 psql -q -v ON_ERROR_STOP=1 "$server/$small" >/dev/null <<'SQL'
 delete from flicket_uploads where topic_id > 2000 or posts_id in (select id from flicket_post where ticket_id > 2000);
 delete from flicket_history where topic_id > 2000 or post_id in (select id from flicket_post where ticket_id > 2000);

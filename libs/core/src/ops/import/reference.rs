@@ -8,8 +8,15 @@ use sqlx::PgConnection;
 
 use super::clean::{self, fit_name};
 use super::source::{int_at, text_at};
-use super::{ImportError, MADE_UP, Rule, Run, Table};
+use super::{IdMap, ImportError, MADE_UP, Rule, Run, Table};
 use crate::repo::import::{self as repo, ImportedSettings, Named};
+
+/// Statuses or priorities (the two ordered scales of a ticket).
+#[derive(Clone, Copy)]
+enum Level {
+    Status,
+    Priority,
+}
 
 /// Our catalog rows of one kind, with the names taken so far (lower case → id).
 struct Names {
@@ -435,113 +442,84 @@ impl Run<'_> {
 
     async fn statuses(
         &mut self,
-        mut conn: Option<&mut PgConnection>,
+        conn: Option<&mut PgConnection>,
         ours: &[Named],
     ) -> Result<(), ImportError> {
-        let s = self.src;
-        let sql = format!(
-            "SELECT {}, {} FROM flicket_status ORDER BY id",
-            s.int("id"),
-            s.text("status")
-        );
-        let rows = s.all(&sql).await?;
-        self.progress.start(Table::Statuses, rows.len() as u64);
         self.default_status = ours.iter().find(|x| x.kind == "open").map_or(0, |x| x.id);
         self.closed_statuses = ours
             .iter()
             .filter(|x| x.kind == "closed")
             .map(|x| x.id)
             .collect();
-        let mapped = self
-            .lookup(
-                "status",
-                &rows.iter().filter_map(|r| int_at(r, 0)).collect::<Vec<_>>(),
-            )
-            .await?;
-        let mut names = Names::of(ours);
-        for row in &rows {
-            let Some(id) = int_at(row, 0) else { continue };
-            self.report.table(Table::Statuses).read += 1;
-            self.progress.advance(1);
-            if let Some(Some(o)) = mapped.get(&id) {
-                self.report.table(Table::Statuses).already += 1;
-                self.statuses.insert(id, *o);
-                if let Some(n) = text_at(row, 1) {
-                    self.status_names.insert(n.trim().to_lowercase(), *o);
-                }
-                continue;
-            }
-            let (name, r) = fit_name(text_at(row, 1).as_deref(), 1, 32, &format!("Status {id}"));
-            self.apply(r);
-            let by_kind = clean::status_kind(&name).and_then(|k| ours.iter().find(|x| x.kind == k));
-            let our_id = match by_kind
-                .map(|x| x.id)
-                .or_else(|| names.by_name.get(&name.to_lowercase()).copied())
-            {
-                Some(x) => {
-                    self.report.rule(Rule::CatalogMatched);
-                    x
-                }
-                None => {
-                    self.report.rule(Rule::CatalogCreated);
-                    match conn.as_deref_mut() {
-                        Some(c) => repo::insert_status(c, &name).await?,
-                        None => self.fake_id(),
-                    }
-                }
-            };
-            names.by_name.insert(name.to_lowercase(), our_id);
-            self.status_names.insert(name.to_lowercase(), our_id);
-            self.statuses.insert(id, our_id);
-            if let Some(c) = conn.as_deref_mut() {
-                repo::map(c, "status", &[id], &[our_id]).await?;
-            }
-            self.report.table(Table::Statuses).imported += 1;
-        }
-        self.progress.finish();
+        let (ids, names) = self.levels(Level::Status, conn, ours).await?;
+        self.statuses = ids;
+        self.status_names = names;
         Ok(())
     }
 
     async fn priorities(
         &mut self,
-        mut conn: Option<&mut PgConnection>,
+        conn: Option<&mut PgConnection>,
         ours: &[Named],
     ) -> Result<(), ImportError> {
+        self.default_priority = ours.iter().find(|x| x.kind == "medium").map_or(0, |x| x.id);
+        let (ids, names) = self.levels(Level::Priority, conn, ours).await?;
+        self.priorities = ids;
+        self.priority_names = names;
+        Ok(())
+    }
+
+    /// Statuses or priorities: matched to ours by meaning (kind), then by name; the others created. Returns the
+    /// Flicket id → ours, and Flicket's names (lower case) → ours (for the old action model, which kept names).
+    async fn levels(
+        &mut self,
+        level: Level,
+        mut conn: Option<&mut PgConnection>,
+        ours: &[Named],
+    ) -> Result<(IdMap, HashMap<String, i64>), ImportError> {
         let s = self.src;
+        let (source_table, column, table, kind) = match level {
+            Level::Status => ("flicket_status", "status", Table::Statuses, "status"),
+            Level::Priority => (
+                "flicket_priorities",
+                "priority",
+                Table::Priorities,
+                "priority",
+            ),
+        };
         let sql = format!(
-            "SELECT {}, {} FROM flicket_priorities ORDER BY id",
+            "SELECT {}, {} FROM {source_table} ORDER BY id",
             s.int("id"),
-            s.text("priority")
+            s.text(column)
         );
         let rows = s.all(&sql).await?;
-        self.progress.start(Table::Priorities, rows.len() as u64);
-        self.default_priority = ours.iter().find(|x| x.kind == "medium").map_or(0, |x| x.id);
-        let mapped = self
-            .lookup(
-                "priority",
-                &rows.iter().filter_map(|r| int_at(r, 0)).collect::<Vec<_>>(),
-            )
-            .await?;
+        self.progress.start(table, rows.len() as u64);
+        let ids: Vec<i64> = rows.iter().filter_map(|r| int_at(r, 0)).collect();
+        let mapped = self.lookup(kind, &ids).await?;
         let mut names = Names::of(ours);
+        let (mut map, mut by_name) = (IdMap::new(), HashMap::new());
         for row in &rows {
             let Some(id) = int_at(row, 0) else { continue };
-            self.report.table(Table::Priorities).read += 1;
+            self.report.table(table).read += 1;
             self.progress.advance(1);
             if let Some(Some(o)) = mapped.get(&id) {
-                self.report.table(Table::Priorities).already += 1;
-                self.priorities.insert(id, *o);
+                self.report.table(table).already += 1;
+                map.insert(id, *o);
                 if let Some(n) = text_at(row, 1) {
-                    self.priority_names.insert(n.trim().to_lowercase(), *o);
+                    by_name.insert(n.trim().to_lowercase(), *o);
                 }
                 continue;
             }
-            let (name, r) = fit_name(text_at(row, 1).as_deref(), 1, 32, &format!("Priority {id}"));
+            let (name, r) = fit_name(text_at(row, 1).as_deref(), 1, 32, &format!("{column} {id}"));
             self.apply(r);
-            let by_kind =
-                clean::priority_kind(&name).and_then(|k| ours.iter().find(|x| x.kind == k));
-            let our_id = match by_kind
-                .map(|x| x.id)
-                .or_else(|| names.by_name.get(&name.to_lowercase()).copied())
+            let meaning = match level {
+                Level::Status => clean::status_kind(&name),
+                Level::Priority => clean::priority_kind(&name),
+            };
+            let by_kind = meaning
+                .and_then(|k| ours.iter().find(|x| x.kind == k))
+                .map(|x| x.id);
+            let our_id = match by_kind.or_else(|| names.by_name.get(&name.to_lowercase()).copied())
             {
                 Some(x) => {
                     self.report.rule(Rule::CatalogMatched);
@@ -549,21 +527,22 @@ impl Run<'_> {
                 }
                 None => {
                     self.report.rule(Rule::CatalogCreated);
-                    match conn.as_deref_mut() {
-                        Some(c) => repo::insert_priority(c, &name).await?,
-                        None => self.fake_id(),
+                    match (conn.as_deref_mut(), level) {
+                        (Some(c), Level::Status) => repo::insert_status(c, &name).await?,
+                        (Some(c), Level::Priority) => repo::insert_priority(c, &name).await?,
+                        (None, _) => self.fake_id(),
                     }
                 }
             };
             names.by_name.insert(name.to_lowercase(), our_id);
-            self.priority_names.insert(name.to_lowercase(), our_id);
-            self.priorities.insert(id, our_id);
+            by_name.insert(name.to_lowercase(), our_id);
+            map.insert(id, our_id);
             if let Some(c) = conn.as_deref_mut() {
-                repo::map(c, "priority", &[id], &[our_id]).await?;
+                repo::map(c, kind, &[id], &[our_id]).await?;
             }
-            self.report.table(Table::Priorities).imported += 1;
+            self.report.table(table).imported += 1;
         }
         self.progress.finish();
-        Ok(())
+        Ok((map, by_name))
     }
 }
