@@ -155,6 +155,15 @@ async fn imports_sqlite_old_action_model(pool: PgPool) {
     .await
     .unwrap();
     assert!(!data.is_empty());
+    let in_work: i64 = sqlx::query_scalar("select status_id from statuses where kind = 'in_work'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        data.iter()
+            .any(|d| d["status_id"] == serde_json::json!(in_work) && d["status"] == "In Work"),
+        "an old «status In Work» action points at our In Work status: {data:?}"
+    );
     assert!(report.count(Rule::ActionOldModel) > 0);
 }
 
